@@ -1,0 +1,53 @@
+# Minqing 12345. `make run` and `make test` set everything up on a fresh machine.
+VENV     := .venv
+BIN      := $(VENV)/bin
+PYTHON   ?= python3
+export FLASK_APP := wsgi.py
+
+.PHONY: run test install system db seed lint serve clean
+
+run: install db seed serve
+
+install: system $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+# Debian packages listed in system-packages.txt, installed with apt-get when missing.
+system:
+	@missing=$$(grep -v '^\s*#' system-packages.txt | xargs -r -n1 sh -c 'dpkg -s "$$0" >/dev/null 2>&1 || echo "$$0"'); \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+db: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask processes deploy
+
+seed: install
+	$(BIN)/flask seed demo
+
+# The web app on http://127.0.0.1:5000 and the scheduler beside it; Ctrl-C stops both.
+serve:
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/flask scheduler run & \
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# ruff, then pytest on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+test: lint
+	env -u TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "--- again on PostgreSQL: $$TEST_DATABASE_URL"; \
+		$(BIN)/pytest; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance

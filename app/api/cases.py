@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.api.schemas import (
+    ActionBodySchema,
+    CaseListArgsSchema,
+    CreatedCaseSchema,
+    IntakeSchema,
+    PageSchema,
+)
+from app.auth.tokens import current_user
+from app.cases import queries, service
+from app.clock import clock
+from app.config import Config
+from app.deadlines.service import status_words
+from app.forms.registry import load_forms
+
+blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases")
+SECURITY = [{"bearerAuth": []}]
+
+
+@blp.route("")
+class Cases(MethodView):
+    @blp.arguments(CaseListArgsSchema, location="query")
+    @blp.response(200, PageSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, args):
+        """List cases in my scope, with combined filters, pagination and sorting."""
+        return queries.list_cases(current_user(), args)
+
+    @blp.arguments(IntakeSchema)
+    @blp.response(201, CreatedCaseSchema)
+    @blp.alt_response(200, schema=CreatedCaseSchema, description="replayed intake")
+    @blp.doc(security=SECURITY)
+    def post(self, body):
+        """Accept a demand (受理). Send `Idempotency-Key` to make retries safe."""
+        user = current_user()
+        external_id = body.pop("external_id", None)
+        key = request.headers.get("Idempotency-Key") or (external_id and f"ext:{external_id}")
+        case, password, created = service.accept(
+            service.Intake(**body), user, idempotency_key=key, client_ip=request.remote_addr or ""
+        )
+        result = {
+            "id": case.id,
+            "number": case.number,
+            "query_password": password,
+            "status": status_words(case, clock.now()),
+            "created": created,
+        }
+        return result, (201 if created else 200)
+
+
+@blp.route("/<string:ref>")
+class CaseDetail(MethodView):
+    @blp.response(200)
+    @blp.doc(security=SECURITY)
+    def get(self, ref):
+        """A case by id or number: fields, status, timeline, open tasks, my allowed actions."""
+        user = current_user()
+        return queries.detail(user, queries.get_visible_case(user, ref))
+
+
+def _action_view(action_name: str, doc: str):
+    @blp.arguments(ActionBodySchema)
+    @blp.response(200)
+    @blp.doc(security=SECURITY, summary=doc, operationId=f"case_{action_name}")
+    def view(body, case_id: int):
+        user = current_user()
+        case = service.act(
+            case_id,
+            action_name,
+            body["data"],
+            user,
+            task_uuid=body["task_id"],
+            client_ip=request.remote_addr or "",
+        )
+        return queries.detail(user, case)
+
+    view.__name__ = f"case_action_{action_name}"
+    return view
+
+
+def register_action_routes(forms_dir: str) -> None:
+    """One POST endpoint per action that the task forms define."""
+    forms = load_forms(forms_dir)
+    for name, specs in sorted(forms.actions.items()):
+        title = specs[0].title
+        path = "/<int:case_id>/" + name.replace("_", "-")
+        blp.route(path, methods=["POST"], endpoint=f"action_{name}")(
+            _action_view(name, f"{title['zh']} {title['en']}")
+        )
+
+
+register_action_routes(Config.FORMS_DIR)

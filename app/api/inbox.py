@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.api.schemas import InboxArgsSchema, InboxPageSchema
+from app.auth.tokens import current_user
+from app.cases import queries
+
+blp = Blueprint("inbox", __name__, url_prefix="/api/v1/inbox", description="My inbox")
+
+
+@blp.route("")
+class Inbox(MethodView):
+    @blp.arguments(InboxArgsSchema, location="query")
+    @blp.response(200, InboxPageSchema)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def get(self, args):
+        """Open tasks held by my department, most urgent first."""
+        return queries.inbox(current_user(), args)

@@ -1,0 +1,53 @@
+"""Bearer tokens for the API: signed, time-limited, carrying the user id."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from app.errors import DomainError
+from app.extensions import db
+from app.models import User
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="api-token")
+
+
+def issue_token(username: str, password: str) -> tuple[str, User]:
+    user = db.session.scalar(select(User).filter_by(username=username))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        raise Unauthorized("bad_credentials", "用户名或密码错误", "Wrong username or password")
+    return _serializer().dumps({"uid": user.id}), user
+
+
+def user_from_token(token: str) -> User:
+    try:
+        payload = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE_SECONDS"])
+    except SignatureExpired as exc:
+        raise Unauthorized("token_expired", "登录已过期", "The token has expired") from exc
+    except BadSignature as exc:
+        raise Unauthorized("bad_token", "无效的令牌", "The token is not valid") from exc
+    user = db.session.get(User, payload["uid"])
+    if user is None or not user.active:
+        raise Unauthorized("bad_token", "无效的令牌", "The token is not valid")
+    return user
+
+
+def current_user() -> User:
+    """The API caller, from `Authorization: Bearer <token>`; cached on the request."""
+    if "user" not in g:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized(
+                "no_token", "请先登录", "Authentication required: send a bearer token"
+            )
+        g.user = user_from_token(token.strip())
+    return g.user

@@ -1,0 +1,212 @@
+"""Per-action rules around a task completion: check the data against the organisation and
+the case, shape what the workflow receives, and update the case's columns.
+
+A new step in the process is a diagram change plus, at most, a form and a handler here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.deadlines import service as deadlines
+from app.errors import Invalid
+from app.extensions import db
+from app.forms.registry import ActionSpec
+from app.models import Case, Department, OpenTask, User
+
+
+@dataclass
+class ActionContext:
+    case: Case
+    task: OpenTask
+    action: ActionSpec
+    user: User
+    data: dict
+    now: datetime
+    workflow_data: dict = field(default_factory=dict)
+    event_data: dict = field(default_factory=dict)
+    to_department_id: int | None = None
+
+
+Handler = Callable[[ActionContext], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(*names: str):
+    def register(fn: Handler) -> Handler:
+        for name in names:
+            HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+def _department(dept_id: int) -> Department:
+    dept = db.session.get(Department, dept_id)
+    if dept is None or not dept.active:
+        raise Invalid(
+            "unknown_department", "单位不存在或已停用", f"Department {dept_id} does not exist"
+        )
+    return dept
+
+
+def _co_departments(ids: list[int], lead_id: int) -> dict[str, int]:
+    """Co-departments keyed by id: a dict is what the multi-instance task needs to re-enter."""
+    depts = {}
+    for dept_id in ids:
+        dept = _department(dept_id)
+        if dept.is_centre or dept.id == lead_id:
+            raise Invalid(
+                "bad_co_department",
+                "协办单位必须是承办单位以外的职能部门",
+                f"Co-department {dept_id} must be a department other than the lead",
+            )
+        depts[str(dept.id)] = dept.id
+    return depts
+
+
+@handler("transfer")
+def transfer(ctx: ActionContext) -> None:
+    source = db.session.get(Department, ctx.task.department_id)
+    target = _department(ctx.data["target_department_id"])
+    if target.id == source.id or not target.path.startswith(source.path):
+        raise Invalid(
+            "not_a_subordinate",
+            "只能转办给本级下属单位",
+            f"{target.name_en or target.name} is not under {source.name_en or source.name}",
+        )
+    co_ids = ctx.data.get("co_department_ids") or []
+    if co_ids and target.is_centre:
+        raise Invalid(
+            "joint_needs_department",
+            "联办只能派给职能部门，不能派给区级中心",
+            "Joint handling needs a department as lead, not a district centre",
+        )
+    ctx.workflow_data.update(
+        target_dept=target.id,
+        target_is_centre=target.is_centre,
+        co_depts=_co_departments(co_ids, target.id),
+    )
+    ctx.to_department_id = target.id
+
+
+@handler("sign")
+def sign(ctx: ActionContext) -> None:
+    due = ctx.case.sign_due_at
+    # Kept on the event for the 按时签收率 (signed on time) measure.
+    ctx.event_data.update(
+        due=due.isoformat() if due else None, on_time=due is None or ctx.now <= due
+    )
+
+
+@handler("recall")
+def recall(ctx: ActionContext) -> None:
+    ctx.to_department_id = ctx.task.from_department_id
+
+
+@handler("reply")
+def reply(ctx: ActionContext) -> None:
+    ctx.case.reply_text = ctx.data["text"]
+    ctx.case.reply_result = ctx.data["result_code"]
+    ctx.case.replied_at = ctx.now
+    if ctx.case.handle_due_at is not None and ctx.now > ctx.case.handle_due_at:
+        ctx.case.overdue = True
+
+
+@handler("co_reply")
+def co_reply(ctx: ActionContext) -> None:
+    ctx.workflow_data["co_reply_data"] = {
+        "department_id": ctx.task.department_id,
+        "text": ctx.data["text"],
+        "at": ctx.now.isoformat(),
+    }
+
+
+@handler("return_request")
+def return_request(ctx: ActionContext) -> None:
+    limit = current_app.config["MAX_RETURNS_PER_CASE"]
+    if ctx.case.return_count >= limit:
+        raise Invalid(
+            "return_limit_reached",
+            f"本工单退回次数已达上限（{limit}次），不能再退回",
+            f"This case has been returned {ctx.case.return_count} times; the limit is {limit}",
+        )
+    ctx.to_department_id = ctx.task.from_department_id
+
+
+@handler("approve_return")
+def approve_return(ctx: ActionContext) -> None:
+    ctx.case.return_count += 1
+    deadlines.reset_handling_clock(ctx.case)
+
+
+@handler("extension_request")
+def extension_request(ctx: ActionContext) -> None:
+    cfg = current_app.config
+    if ctx.case.extension_count >= cfg["MAX_EXTENSIONS_PER_CASE"]:
+        raise Invalid(
+            "extension_limit_reached",
+            "本工单延期次数已达上限",
+            f"The case already had {ctx.case.extension_count} extension(s); that is the limit",
+        )
+    if ctx.data["days"] > cfg["MAX_EXTENSION_DAYS"]:
+        raise Invalid(
+            "extension_too_long",
+            f"延期不能超过{cfg['MAX_EXTENSION_DAYS']}个工作日",
+            f"An extension may not exceed {cfg['MAX_EXTENSION_DAYS']} working days",
+        )
+    due = ctx.case.handle_due_at
+    if due is not None and ctx.now >= due:
+        raise Invalid(
+            "extension_too_late",
+            "已超过办理期限，不能再申请延期",
+            f"Extensions must be asked before the deadline ({due:%Y-%m-%d %H:%M})",
+        )
+    ctx.workflow_data["extension_days"] = ctx.data["days"]
+    ctx.to_department_id = ctx.task.from_department_id
+
+
+@handler("approve_extension")
+def approve_extension(ctx: ActionContext) -> None:
+    days = _requested_extension_days(ctx.case.id)
+    ctx.case.extension_count += 1
+    deadlines.extend_handling_clock(ctx.case, days)
+
+
+def _requested_extension_days(case_id: int) -> int:
+    from app.models import CaseEvent
+
+    event = db.session.scalar(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case_id, CaseEvent.action == "extension_request")
+        .order_by(CaseEvent.id.desc())
+        .limit(1)
+    )
+    return int(event.data["days"])
+
+
+@handler("joint_request")
+def joint_request(ctx: ActionContext) -> None:
+    ctx.workflow_data["requested_co_depts"] = _co_departments(
+        ctx.data["co_department_ids"], ctx.task.department_id
+    )
+    ctx.to_department_id = ctx.task.from_department_id
+
+
+@handler("revisit")
+def revisit(ctx: ActionContext) -> None:
+    result = ctx.data["result"]
+    case = ctx.case
+    case.satisfaction = result  # the latest answer; "unreachable" when the tries ran out
+    if result == "unreachable":
+        case.revisit_tries += 1
+    elif result == "unsatisfied":
+        case.reopen_count += 1
+        case.revisit_tries = 0
+        case.replied_at = None
+        deadlines.reset_handling_clock(case)

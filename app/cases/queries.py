@@ -1,0 +1,229 @@
+"""Read side: case lists, inboxes and case detail from indexed columns, never from workflows."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from flask import current_app
+from sqlalchemy import Select, func, or_, select
+
+from app.auth import policy
+from app.clock import clock
+from app.deadlines import service as deadlines
+from app.errors import case_not_found
+from app.extensions import db
+from app.forms.registry import load_forms
+from app.models import Case, CaseEvent, CaseType, Department, OpenTask, User
+
+TOTAL_CAP = 10000
+SORTS = {
+    "created_at": Case.created_at.asc(),
+    "-created_at": Case.created_at.desc(),
+    "handle_due_at": Case.handle_due_at.asc(),
+    "-handle_due_at": Case.handle_due_at.desc(),
+    "number": Case.number.asc(),
+    "-number": Case.number.desc(),
+}
+
+
+def _case_types() -> dict[int, str]:
+    return dict(db.session.execute(select(CaseType.id, CaseType.code)).all())
+
+
+def summary(case: Case, types: dict[int, str], now: datetime) -> dict:
+    return {
+        "id": case.id,
+        "number": case.number,
+        "channel": case.channel,
+        "citizen_name": case.citizen_name,
+        "citizen_phone": case.citizen_phone,
+        "content": case.content,
+        "case_type": types.get(case.case_type_id),
+        "priority": case.priority,
+        "status": deadlines.status_words(case, now),
+        "current_department_id": case.current_department_id,
+        "created_at": case.created_at,
+        "handle_due_at": case.handle_due_at,
+    }
+
+
+def _page(query: Select, page: int, per_page: int) -> tuple[list, int, bool]:
+    # Counting a million rows on every page costs more than the page; count up to a cap.
+    capped = select(func.count()).select_from(query.order_by(None).limit(TOTAL_CAP + 1).subquery())
+    total = db.session.scalar(capped)
+    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return rows, min(total, TOTAL_CAP), total > TOTAL_CAP
+
+
+def list_cases(user: User, args: dict) -> dict:
+    now = clock.now()
+    query = select(Case)
+    visible = policy.visible_cases_clause(user)
+    if visible is not None:
+        query = query.where(visible)
+    if "status" in args:
+        query = query.where(Case.status == args["status"])
+    if "department_id" in args:
+        query = query.where(Case.current_department_id == args["department_id"])
+    if "case_type" in args:
+        type_id = db.session.scalar(select(CaseType.id).filter_by(code=args["case_type"]))
+        query = query.where(Case.case_type_id == type_id)
+    if "channel" in args:
+        query = query.where(Case.channel == args["channel"])
+    if "created_from" in args:
+        query = query.where(Case.created_at >= datetime.combine(args["created_from"], time.min))
+    if "created_to" in args:
+        query = query.where(Case.created_at <= datetime.combine(args["created_to"], time.max))
+    if "overdue" in args:
+        cond = deadlines.overdue_condition(now)
+        query = query.where(cond if args["overdue"] else ~cond)
+    if "q" in args:
+        text = args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(
+            or_(
+                Case.number.like(f"{text}%", escape="\\"),
+                Case.citizen_phone.like(f"%{text}%", escape="\\"),
+                Case.content.like(f"%{text}%", escape="\\"),
+            )
+        )
+    query = query.order_by(SORTS[args["sort"]], Case.id.desc())
+    rows, total, capped = _page(query, args["page"], args["per_page"])
+    types = _case_types()
+    return {
+        "items": [summary(c, types, now) for c in rows],
+        "page": args["page"],
+        "per_page": args["per_page"],
+        "total": total,
+        "total_capped": capped,
+    }
+
+
+def inbox(user: User, args: dict) -> dict:
+    """Open tasks held by the user's department, most urgent first."""
+    now = clock.now()
+    query = (
+        select(OpenTask, Case)
+        .join(Case, Case.id == OpenTask.case_id)
+        .where(OpenTask.department_id == user.department_id)
+    )
+    if "task" in args:
+        query = query.where(OpenTask.task_name == args["task"])
+    if "overdue" in args:
+        late = OpenTask.due_at < now
+        query = query.where(late if args["overdue"] else or_(~late, OpenTask.due_at.is_(None)))
+    query = query.order_by(OpenTask.due_at.asc().nulls_last(), OpenTask.id.asc())
+    count = select(func.count()).select_from(
+        query.with_only_columns(OpenTask.id).order_by(None).limit(TOTAL_CAP + 1).subquery()
+    )
+    total = db.session.scalar(count)
+    rows = db.session.execute(
+        query.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
+    ).all()
+    types = _case_types()
+    return {
+        "items": [
+            {
+                "task_id": task.task_uuid,
+                "task_name": task.task_name,
+                "title": task.title,
+                "due_at": task.due_at,
+                "overdue": task.due_at is not None and task.due_at < now,
+                "case": summary(case, types, now),
+            }
+            for task, case in rows
+        ],
+        "page": args["page"],
+        "per_page": args["per_page"],
+        "total": min(total, TOTAL_CAP),
+        "total_capped": total > TOTAL_CAP,
+    }
+
+
+def get_visible_case(user: User, ref: str) -> Case:
+    """A case by id or case number, 404 when missing or outside the user's scope."""
+    case = None
+    if ref.isdigit():
+        case = db.session.get(Case, int(ref))
+    if case is None:
+        case = db.session.scalar(select(Case).filter_by(number=ref))
+    if case is None or not policy.can_view(user, case):
+        raise case_not_found()
+    return case
+
+
+def allowed_actions(user: User, case: Case, tasks: list[OpenTask]) -> list[dict]:
+    forms = load_forms(current_app.config["FORMS_DIR"])
+    out = []
+    for task in tasks:
+        for spec in forms.for_task(task.task_name):
+            if policy.may_act(user, task, spec):
+                out.append(
+                    {
+                        "action": spec.name,
+                        "task_id": task.task_uuid,
+                        "title": spec.title,
+                        "schema": spec.schema,
+                    }
+                )
+    return out
+
+
+def detail(user: User, case: Case) -> dict:
+    now = clock.now()
+    tasks = db.session.scalars(
+        select(OpenTask).where(OpenTask.case_id == case.id).order_by(OpenTask.id)
+    ).all()
+    events = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+    ).all()
+    names = (
+        dict(db.session.execute(select(Department.id, Department.name)).all())
+        if (tasks or events)
+        else {}
+    )
+    users = dict(db.session.execute(select(User.id, User.display_name)).all()) if events else {}
+    body = summary(case, _case_types(), now)
+    body.update(
+        citizen_address=case.citizen_address,
+        answered=case.answered,
+        answer=case.answer,
+        reply_text=case.reply_text,
+        reply_result=case.reply_result,
+        replied_at=case.replied_at,
+        closed_at=case.closed_at,
+        satisfaction=case.satisfaction,
+        sign_due_at=case.sign_due_at,
+        revisit_due_at=case.revisit_due_at,
+        return_count=case.return_count,
+        extension_count=case.extension_count,
+        reopen_count=case.reopen_count,
+        current_department=names.get(case.current_department_id),
+        open_tasks=[
+            {
+                "task_id": t.task_uuid,
+                "task_name": t.task_name,
+                "title": t.title,
+                "department_id": t.department_id,
+                "department": names.get(t.department_id),
+                "from_department_id": t.from_department_id,
+                "due_at": t.due_at,
+                "created_at": t.created_at,
+            }
+            for t in tasks
+        ],
+        timeline=[
+            {
+                "at": e.at,
+                "action": e.action,
+                "user": users.get(e.user_id),
+                "from_department": names.get(e.from_department_id),
+                "to_department": names.get(e.to_department_id),
+                "to_department_id": e.to_department_id,
+                "comment": e.comment,
+                "data": e.data,
+            }
+            for e in events
+        ],
+        allowed_actions=allowed_actions(user, case, tasks),
+    )
+    return body

@@ -1,0 +1,386 @@
+"""The hotline actions: accept a case and act on its open tasks.
+
+Each action is one transaction: the workflow state, the case's columns, the open-task rows
+and the event log are written together or not at all. Of two concurrent actions on one case
+exactly one wins: every step first bumps `workflow_instance.version` with a guarded UPDATE.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from app import engine
+from app.auth import policy
+from app.cases.handlers import HANDLERS, ActionContext
+from app.cases.numbering import next_number
+from app.clock import clock
+from app.deadlines import service as deadlines
+from app.errors import Conflict, DomainError, Invalid, NotFound, case_not_found, concurrent_update
+from app.extensions import db
+from app.forms.registry import ActionSpec, load_forms, validate
+from app.models import (
+    Case,
+    CaseDepartment,
+    CaseEvent,
+    CaseType,
+    Category,
+    Department,
+    OpenTask,
+    User,
+    WorkflowInstance,
+)
+from app.models.case import CLOSED
+from app.models.org import CITY
+from app.processes import service as processes
+
+ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin"})
+
+# Workflows of recently advanced cases: case id -> (instance version, workflow, process
+# version id). A hit skips deserialisation; a version mismatch (another process moved the
+# case meanwhile) loads the stored state instead.
+_WORKFLOW_CACHE_SIZE = 2000
+_workflows: OrderedDict[int, tuple[int, object, int]] = OrderedDict()
+
+
+@dataclass
+class Intake:
+    channel: str
+    citizen_name: str
+    citizen_phone: str
+    content: str
+    case_type: str
+    priority: str = "normal"
+    citizen_address: str = ""
+    category: str | None = None
+    answered: bool = False
+    answer: str = ""
+
+
+def city_department_id() -> int:
+    dept_id = db.session.scalar(select(Department.id).filter_by(kind=CITY).limit(1))
+    if dept_id is None:
+        raise DomainError(
+            "no_city_centre", "尚未配置市级中心", "No city centre department is set up", status=503
+        )
+    return dept_id
+
+
+def accept(
+    intake: Intake, user: User, idempotency_key: str | None = None, client_ip: str = ""
+) -> tuple[Case, str | None, bool]:
+    """Register a demand. Returns (case, query password or None if replayed, created)."""
+    if not (user.role_codes & ACCEPT_ROLES):
+        raise policy.Forbidden(
+            "role_not_allowed", "您的角色不能受理工单", "Your roles cannot accept cases"
+        )
+    if idempotency_key:
+        existing = db.session.scalar(select(Case).filter_by(idempotency_key=idempotency_key))
+        if existing is not None:
+            return existing, None, False
+    try:
+        case, password = _create(intake, user, idempotency_key, client_ip)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = idempotency_key and db.session.scalar(
+            select(Case).filter_by(idempotency_key=idempotency_key)
+        )
+        if existing:
+            return existing, None, False
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
+    return case, password, True
+
+
+def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: str):
+    case_type = db.session.scalar(select(CaseType).filter_by(code=intake.case_type))
+    if case_type is None:
+        raise Invalid(
+            "unknown_case_type", "诉求类型不存在", f"Unknown case type '{intake.case_type}'"
+        )
+    category_id = None
+    if intake.category:
+        category_id = db.session.scalar(select(Category.id).filter_by(code=intake.category))
+        if category_id is None:
+            raise Invalid("unknown_category", "分类不存在", f"Unknown category '{intake.category}'")
+    if intake.answered and not intake.answer.strip():
+        raise Invalid(
+            "answer_required", "即办件需填写答复内容", "A case answered at intake needs the answer"
+        )
+    version = processes.latest_version()
+    if version is None:
+        raise DomainError(
+            "no_process",
+            "流程尚未部署",
+            "No process is deployed: run `flask processes deploy`",
+            status=503,
+        )
+    now = clock.now()
+    password = f"{secrets.randbelow(10**6):06d}"
+    case = Case(
+        number=next_number(now),
+        query_password_hash=generate_password_hash(password, method="pbkdf2:sha256:50000"),
+        idempotency_key=idempotency_key,
+        channel=intake.channel,
+        citizen_name=intake.citizen_name,
+        citizen_phone=intake.citizen_phone,
+        citizen_address=intake.citizen_address,
+        content=intake.content,
+        case_type_id=case_type.id,
+        category_id=category_id,
+        priority=intake.priority,
+        accepted_by_id=user.id,
+        created_at=now,
+        updated_at=now,
+        status="accepted",
+        answered=intake.answered,
+        answer=intake.answer if intake.answered else "",
+    )
+    deadlines.time_limit(case)  # refuse a type/priority without limits before anything is written
+    db.session.add(case)
+    db.session.flush()
+    compiled = processes.compiled(version.id)
+    workflow = engine.start(
+        compiled,
+        {
+            "case_id": case.id,
+            "city_dept": city_department_id(),
+            "answered": intake.answered,
+            "revisit_tries": 0,
+            "max_revisit_tries": current_app.config["MAX_REVISIT_TRIES"],
+        },
+    )
+    _log(case, user, "accept", now, client_ip, to_dept=None, data={"channel": intake.channel})
+    _project(case, compiled, workflow, [], now, user, client_ip)
+    instance = WorkflowInstance(
+        case_id=case.id,
+        process_version_id=version.id,
+        serializer_version=engine.SERIALIZER_VERSION,
+        state=engine.dump(workflow),
+        version=1,
+        updated_at=now,
+    )
+    db.session.add(instance)
+    db.session.flush()
+    _remember(case.id, 1, workflow, version.id)
+    return case, password
+
+
+def act(
+    case_id: int,
+    action_name: str,
+    data: dict,
+    user: User,
+    task_uuid: str | None = None,
+    client_ip: str = "",
+) -> Case:
+    """Complete an open task of the case with one of its form's actions."""
+    specs = load_forms(current_app.config["FORMS_DIR"]).action(action_name)
+    if not specs:
+        raise NotFound("unknown_action", "未知操作", f"Unknown action '{action_name}'")
+    try:
+        case = _act(case_id, action_name, specs, data, user, task_uuid, client_ip)
+        db.session.commit()
+    except OperationalError as exc:
+        db.session.rollback()
+        if "locked" in str(exc).lower():  # SQLite: another writer holds the database
+            raise concurrent_update() from exc
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise
+    return case
+
+
+def _act(case_id, action_name, specs, data, user, task_uuid, client_ip) -> Case:
+    version = db.session.scalar(
+        select(WorkflowInstance.version).where(WorkflowInstance.case_id == case_id)
+    )
+    if version is None:
+        raise case_not_found()
+    # Claim the case first: from here on no other step on it can commit before ours ends.
+    claimed = db.session.execute(
+        update(WorkflowInstance)
+        .where(WorkflowInstance.case_id == case_id, WorkflowInstance.version == version)
+        .values(version=version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise concurrent_update()
+
+    case = db.session.get(Case, case_id, populate_existing=True)
+    if not policy.can_view(user, case):
+        raise case_not_found()
+    rows = db.session.scalars(select(OpenTask).where(OpenTask.case_id == case_id)).all()
+    task, spec = _pick_task(rows, specs, user, task_uuid, case, action_name)
+    validate(spec, data)
+
+    now = clock.now()
+    ctx = ActionContext(case=case, task=task, action=spec, user=user, data=data, now=now)
+    if spec.name in HANDLERS:
+        HANDLERS[spec.name](ctx)
+
+    instance_version_id, blob = _instance_state(case_id, version)
+    compiled = processes.compiled(instance_version_id)
+    workflow = engine.load(compiled, blob) if isinstance(blob, bytes) else blob
+    try:
+        engine.complete(
+            workflow, task.task_uuid, {"outcome": spec.outcome_for(data), **ctx.workflow_data}
+        )
+    except engine.TaskNotReady as exc:
+        raise concurrent_update() from exc
+
+    _log(
+        case,
+        user,
+        spec.name,
+        now,
+        client_ip,
+        to_dept=ctx.to_department_id,
+        data={**data, **ctx.event_data},
+    )
+    _project(case, compiled, workflow, rows, now, user, client_ip)
+    db.session.execute(
+        update(WorkflowInstance)
+        .where(WorkflowInstance.case_id == case_id)
+        .values(state=engine.dump(workflow), updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    _remember(case_id, version + 1, workflow, instance_version_id)
+    return case
+
+
+def _instance_state(case_id: int, version: int):
+    """(process version id, workflow or stored bytes): the cached workflow when it matches."""
+    hit = _workflows.pop(case_id, None)
+    if hit is not None and hit[0] == version:
+        return hit[2], hit[1]
+    row = db.session.execute(
+        select(WorkflowInstance.process_version_id, WorkflowInstance.state).where(
+            WorkflowInstance.case_id == case_id
+        )
+    ).one()
+    return row.process_version_id, row.state
+
+
+def _remember(case_id: int, version: int, workflow, process_version_id: int) -> None:
+    # Cached on commit only: a rolled-back step must not leave its workflow behind.
+    db.session.info.setdefault("workflows", {})[case_id] = (version, workflow, process_version_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _cache_committed_workflows(session) -> None:
+    for case_id, entry in session.info.pop("workflows", {}).items():
+        _workflows[case_id] = entry
+        _workflows.move_to_end(case_id)
+    while len(_workflows) > _WORKFLOW_CACHE_SIZE:
+        _workflows.popitem(last=False)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_uncommitted_workflows(session) -> None:
+    for case_id in session.info.pop("workflows", {}):
+        _workflows.pop(case_id, None)
+
+
+def _pick_task(rows, specs: list[ActionSpec], user: User, task_uuid, case: Case, action_name):
+    candidates = [
+        (row, spec)
+        for row in rows
+        for spec in specs
+        if spec.task == row.task_name and (task_uuid is None or row.task_uuid == task_uuid)
+    ]
+    if not candidates:
+        unavailable = next((s.unavailable for s in specs if s.unavailable), None)
+        zh = (unavailable or {}).get("zh", "工单当前状态不允许此操作")
+        en = (unavailable or {}).get(
+            "en", f"'{action_name}' is not possible while the case is {case.status}"
+        )
+        raise Conflict("action_not_available", zh, en, status_now=case.status)
+    for row, spec in candidates:
+        if policy.may_act(user, row, spec):
+            return row, spec
+    row, spec = candidates[0]
+    policy.check_act(user, row, spec)
+    raise AssertionError("check_act must raise")  # pragma: no cover
+
+
+def _project(case: Case, compiled, workflow, old_rows, now, user, client_ip) -> None:
+    """Write the case's open-task rows, clocks and status from the workflow's ready tasks."""
+    ready = engine.ready_tasks(compiled, workflow)
+    ready_ids = {t.uuid for t in ready}
+    old_ids = {r.task_uuid for r in old_rows}
+    gone = [r for r in old_rows if r.task_uuid not in ready_ids]
+    new = [t for t in ready if t.uuid not in old_ids]
+    if gone:
+        db.session.execute(
+            delete(OpenTask)
+            .where(OpenTask.id.in_([r.id for r in gone]))
+            .execution_options(synchronize_session=False)
+        )
+        for row in gone:
+            db.session.expunge(row)
+    dues = deadlines.on_tasks_opened(case, new, {r.clock for r in gone}, now)
+    for t in new:
+        db.session.add(
+            OpenTask(
+                case_id=case.id,
+                task_uuid=t.uuid,
+                task_name=t.name,
+                title=t.title,
+                department_id=t.department_id,
+                from_department_id=t.from_department_id,
+                clock=t.clock,
+                created_at=now,
+                due_at=dues.get(t.uuid),
+            )
+        )
+    new_depts = {t.department_id for t in new}
+    if new_depts:
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(
+            insert(CaseDepartment)
+            .values([{"case_id": case.id, "department_id": d} for d in sorted(new_depts)])
+            .on_conflict_do_nothing()
+        )
+    case.updated_at = now
+    if engine.is_completed(workflow):
+        case.status = CLOSED
+        case.closed_at = now
+        case.current_department_id = None
+        case.sign_due_at = None
+        _log(case, user, "close", now, client_ip, to_dept=None, data={})
+        return
+    case.status = ready[0].status
+    depts = {t.department_id for t in ready}
+    leads = {t.from_department_id for t in ready}
+    # Several parallel tasks (joint handling): the lead department that waits on them.
+    case.current_department_id = depts.pop() if len(depts) == 1 else leads.pop()
+
+
+def _log(case: Case, user: User | None, action: str, now, client_ip: str, to_dept, data) -> None:
+    db.session.add(
+        CaseEvent(
+            case_id=case.id,
+            at=now,
+            user_id=user.id if user else None,
+            action=action,
+            from_department_id=user.department_id if user else None,
+            to_department_id=to_dept,
+            comment=str(data.get("comment") or data.get("reason") or ""),
+            data=data,
+            client_ip=client_ip,
+        )
+    )

@@ -1,0 +1,160 @@
+"""Working-day / working-hour calendar for Chinese official holidays.
+
+Pure Python, no database access: holiday and make-up working-day (调休) dates are passed in.
+
+Definitions
+-----------
+- A date is a *working day* if it is a make-up working day; otherwise, if it is not a holiday
+  and falls Monday to Friday. Make-up days take precedence over holidays.
+- *Working time* is the half-open window ``[day_start, day_end)`` on each working day.
+  *Normalising* an instant moves it to the first instant of working time at or after it:
+  unchanged if inside working time, ``day_start`` of the same day if earlier on a working day,
+  otherwise ``day_start`` of the next working day (an instant exactly at ``day_end`` is outside).
+
+Semantics
+---------
+- ``add_working_days(start, n)``: normalise ``start``, then keep its clock time and move ``n``
+  working days forward; the result always lands on a working day. ``n == 0`` returns the
+  normalised start. E.g. Fri 10:00 + 1 = Mon 10:00; Fri 18:00 + 1 = Tue 09:00.
+- ``add_working_seconds(start, s)`` / ``add_working_hours(start, h)``: count only working time.
+  A result falling exactly at ``day_end`` stays there (no roll to the next morning).
+  E.g. Fri 16:00 + 2h = Mon 10:00. A zero amount returns the normalised start.
+- ``working_seconds_between(start, end)``: working time inside ``[start, end)``; 0 if
+  ``end <= start``. For ``end >= start`` with ``end`` in working time (or exactly at
+  ``day_end`` of a working day, when the amount is positive),
+  ``add_working_seconds(start, working_seconds_between(start, end)) == end``.
+- Negative amounts (and non-finite floats) raise ``ValueError``.
+- Datetimes are expected to be naive local times. Aware datetimes are accepted and their
+  ``tzinfo`` is kept unchanged (never converted); arithmetic is then wall-clock arithmetic.
+- Cost is per day spanned (never per hour or second), so month-long spans are cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+__all__ = ["WorkCalendar"]
+
+_ZERO = timedelta(0)
+
+
+def _as_date(d: date) -> date:
+    # datetime is a subclass of date but never compares equal to one, so a datetime would
+    # silently miss every holiday/make-up lookup; reduce it to its date.
+    return d.date() if isinstance(d, datetime) else d
+
+
+def _date_set(items: frozenset[date]) -> frozenset[date]:
+    return frozenset(_as_date(d) for d in items)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Calendar of working days and daily working hours."""
+
+    holidays: frozenset[date]  # official days off (may fall on weekdays)
+    makeup_workdays: frozenset[date]  # weekend days that are working days (调休)
+    day_start: time = time(9, 0)  # working hours window on a working day
+    day_end: time = time(17, 0)
+
+    def __post_init__(self) -> None:
+        # Accept any iterable (set, list) from callers but store hashable, date-only frozensets.
+        object.__setattr__(self, "holidays", _date_set(self.holidays))
+        object.__setattr__(self, "makeup_workdays", _date_set(self.makeup_workdays))
+        if self.day_start >= self.day_end:
+            raise ValueError("day_start must be earlier than day_end")
+
+    # -- days -----------------------------------------------------------------------------
+
+    def is_working_day(self, d: date) -> bool:
+        """True for make-up workdays, False for holidays, else Monday to Friday."""
+        d = _as_date(d)
+        if d in self.makeup_workdays:
+            return True
+        if d in self.holidays:
+            return False
+        return d.weekday() < 5
+
+    def next_working_day(self, d: date) -> date:
+        """First working day strictly after ``d``."""
+        # Terminates: holidays are finite, so some Mon-Fri is eventually free.
+        d = _as_date(d) + timedelta(days=1)
+        while not self.is_working_day(d):
+            d += timedelta(days=1)
+        return d
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """Same clock time ``days`` working days after the normalised ``start``."""
+        if days < 0:
+            raise ValueError("days must be >= 0")
+        current = self._normalise(start)
+        d = current.date()
+        for _ in range(days):
+            d = self.next_working_day(d)
+        return datetime.combine(d, current.timetz())
+
+    # -- hours / seconds --------------------------------------------------------------------
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """Instant after ``hours`` of working time counted from ``start``."""
+        _check_amount(hours, "hours")
+        return self.add_working_seconds(start, hours * 3600)
+
+    def add_working_seconds(self, start: datetime, seconds: float) -> datetime:
+        """Instant after ``seconds`` of working time; inverse of working_seconds_between."""
+        _check_amount(seconds, "seconds")
+        # timedelta arithmetic is exact to the microsecond, unlike summing float seconds,
+        # which keeps the round trip with working_seconds_between exact.
+        remaining = timedelta(seconds=seconds)
+        current = self._normalise(start)
+        while True:
+            available = self._window_end(current.date(), current) - current
+            # `<=` so that a result exactly at day_end stays on that day.
+            if remaining <= available:
+                return current + remaining
+            remaining -= available
+            current = self._window_start(self.next_working_day(current.date()), current)
+
+    def working_seconds_between(self, start: datetime, end: datetime) -> float:
+        """Working time in seconds inside ``[start, end)``; 0 if ``end <= start``."""
+        if end <= start:
+            return 0.0
+        total = _ZERO
+        d = start.date()
+        last = end.date()
+        while d <= last:
+            if self.is_working_day(d):
+                lo = max(start, self._window_start(d, start))
+                hi = min(end, self._window_end(d, start))
+                if hi > lo:
+                    total += hi - lo
+            d += timedelta(days=1)
+        return total.total_seconds()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _window_start(self, d: date, like: datetime) -> datetime:
+        # Carry the caller's tzinfo so aware inputs stay aware and are not converted.
+        return datetime.combine(d, self.day_start, tzinfo=like.tzinfo)
+
+    def _window_end(self, d: date, like: datetime) -> datetime:
+        return datetime.combine(d, self.day_end, tzinfo=like.tzinfo)
+
+    def _normalise(self, dt: datetime) -> datetime:
+        """First instant of working time at or after ``dt``."""
+        d = dt.date()
+        if self.is_working_day(d):
+            t = dt.time()
+            if t < self.day_start:
+                return self._window_start(d, dt)
+            if t < self.day_end:
+                return dt
+        return self._window_start(self.next_working_day(d), dt)
+
+
+def _check_amount(value: float, name: str) -> None:
+    # NaN would slip past a `< 0` check and inf would loop forever; reject both up front.
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0")

@@ -1,0 +1,37 @@
+"""The only package that imports SpiffWorkflow.
+
+Everything else talks to the engine through `compile_process`, `start`, `load`, `complete`,
+`dump` and the plain `ReadyTask` records they return.
+"""
+
+from app.engine.parsing import CompiledProcess, ProcessError, compile_process
+from app.engine.runner import (
+    EngineError,
+    ReadyTask,
+    TaskNotReady,
+    complete,
+    dump,
+    is_completed,
+    load,
+    ready_tasks,
+    start,
+    task_data,
+)
+from app.engine.state import SERIALIZER_VERSION
+
+__all__ = [
+    "SERIALIZER_VERSION",
+    "CompiledProcess",
+    "EngineError",
+    "ProcessError",
+    "ReadyTask",
+    "TaskNotReady",
+    "compile_process",
+    "complete",
+    "dump",
+    "is_completed",
+    "load",
+    "ready_tasks",
+    "start",
+    "task_data",
+]

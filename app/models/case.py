@@ -1,0 +1,130 @@
+"""Cases with their denormalised columns, the open-task index and the append-only event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+# Status words (DESIGN.md): the stage a case is in. Overdue variants are derived from
+# `overdue` and shown as 逾期未办理 / 逾期正在办理 / 逾期办结.
+ACCEPTED = "accepted"  # 已受理
+TRANSFERRED = "transferred"  # 已转办未接收
+HANDLING = "handling"  # 正在办理
+REPLIED = "replied"  # 已答复待回访
+CLOSED = "closed"  # 办结
+STATUSES = (ACCEPTED, TRANSFERRED, HANDLING, REPLIED, CLOSED)
+
+
+class Case(db.Model):
+    __tablename__ = "hotline_case"
+    __table_args__ = (
+        Index("ix_case_status_created", "status", "created_at"),
+        Index("ix_case_dept_status", "current_department_id", "status"),
+        Index("ix_case_overdue_due", "overdue", "handle_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    query_password_hash: Mapped[str] = mapped_column(String(255))
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+
+    channel: Mapped[str] = mapped_column(String(16))
+    citizen_name: Mapped[str] = mapped_column(String(100))
+    citizen_phone: Mapped[str] = mapped_column(String(32), index=True)
+    citizen_address: Mapped[str] = mapped_column(String(255), default="")
+    content: Mapped[str] = mapped_column(Text)
+    case_type_id: Mapped[int] = mapped_column(ForeignKey("case_type.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
+    priority: Mapped[str] = mapped_column(String(16))
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column()
+
+    # Denormalised from the workflow on every step; queries read these, never the workflow.
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    current_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    answered: Mapped[bool] = mapped_column(default=False)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    reply_text: Mapped[str] = mapped_column(Text, default="")
+    reply_result: Mapped[str] = mapped_column(String(32), default="")
+    replied_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    satisfaction: Mapped[str] = mapped_column(String(32), default="")
+
+    # Clocks. Sign-for restarts at each level; handling runs once per round; revisit after reply.
+    sign_due_at: Mapped[datetime | None] = mapped_column()
+    handle_started_at: Mapped[datetime | None] = mapped_column()
+    handle_due_at: Mapped[datetime | None] = mapped_column()
+    revisit_due_at: Mapped[datetime | None] = mapped_column()
+    clock_paused_at: Mapped[datetime | None] = mapped_column()
+    overdue: Mapped[bool] = mapped_column(default=False)
+    escalated: Mapped[bool] = mapped_column(default=False)
+
+    return_count: Mapped[int] = mapped_column(default=0)
+    extension_count: Mapped[int] = mapped_column(default=0)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    revisit_tries: Mapped[int] = mapped_column(default=0)
+
+
+class OpenTask(db.Model):
+    """One row per ready user task: the inbox is a query over this table."""
+
+    __tablename__ = "open_task"
+    __table_args__ = (
+        Index("ix_open_task_dept_due", "department_id", "due_at"),
+        Index("ix_open_task_from_dept", "from_department_id"),
+        UniqueConstraint("case_id", "task_uuid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_case.id"), index=True)
+    task_uuid: Mapped[str] = mapped_column(String(36))
+    task_name: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(120))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    from_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    clock: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime | None] = mapped_column()
+
+
+class CaseDepartment(db.Model):
+    """Every department a case has been sent to: the scope index for department users."""
+
+    __tablename__ = "case_department"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_case.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id"), primary_key=True, index=True
+    )
+
+
+class CaseEvent(db.Model):
+    """Append-only log: who did what to a case, when, from where to where."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_case.id"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    to_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    client_ip: Mapped[str] = mapped_column(String(45), default="")
+
+
+class CaseNumberCounter(db.Model):
+    """Per-day sequence behind the readable case number 20261122-000123."""
+
+    __tablename__ = "case_number_counter"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column()

@@ -1,0 +1,90 @@
+"""Departments (a tree: city centre, district centres, departments), users and roles."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+# Department kinds. A centre dispatches (forwards) to its children; a department handles.
+CITY = "city"
+DISTRICT = "district"
+DEPARTMENT = "department"
+CENTRE_KINDS = (CITY, DISTRICT)
+
+# Roles, each a job in the hotline centre (see DESIGN.md).
+ROLES = {
+    "agent": ("坐席", "Call-centre agent"),
+    "dispatcher": ("派单员", "Dispatcher"),
+    "handler": ("承办人", "Department handler"),
+    "revisit": ("回访员", "Revisit staff"),
+    "oversight": ("督办员", "Oversight office"),
+    "leader": ("领导", "Leader"),
+    "designer": ("流程设计员", "Process designer"),
+    "admin": ("管理员", "Administrator"),
+}
+
+
+class Department(db.Model):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    # Materialised path "/1/4/17/" so that a subtree is one indexed LIKE 'prefix%'.
+    path: Mapped[str] = mapped_column(String(255), index=True, default="/")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    parent: Mapped[Department | None] = relationship(remote_side=[id])
+
+    @property
+    def is_centre(self) -> bool:
+        return self.kind in CENTRE_KINDS
+
+
+user_roles = Table(
+    "user_role",
+    db.Model.metadata,
+    Column("user_id", ForeignKey("app_user.id"), primary_key=True),
+    Column("role_id", ForeignKey("role.id"), primary_key=True),
+)
+
+
+class Role(db.Model):
+    __tablename__ = "role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(64))
+
+
+class User(db.Model):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(120))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+
+    @property
+    def role_codes(self) -> frozenset[str]:
+        return frozenset(r.code for r in self.roles)
+
+
+class LeaderScope(db.Model):
+    """A department (and its subtree) a leader oversees."""
+
+    __tablename__ = "leader_scope"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), primary_key=True)

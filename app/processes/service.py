@@ -1,0 +1,89 @@
+"""Deploying process versions and finding the compiled definition a case runs on."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.clock import clock
+from app.engine import CompiledProcess, ProcessError, compile_process
+from app.extensions import db
+from app.forms.registry import load_forms
+from app.models import ProcessVersion
+
+_compiled: dict[int, CompiledProcess] = {}
+
+
+def read_files(directory: str | None = None) -> dict[str, str]:
+    directory = directory or current_app.config["PROCESSES_DIR"]
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(Path(directory).glob("*.bpmn"))}
+
+
+def content_hash(files: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name, xml in sorted(files.items()):
+        digest.update(name.encode() + b"\0" + xml.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def validate(files: dict[str, str], process_id: str | None = None) -> CompiledProcess:
+    """Parse and check; every user task needs a form in forms/. Raises ProcessError."""
+    process_id = process_id or current_app.config["MAIN_PROCESS"]
+    if not files:
+        raise ProcessError("", "", "no .bpmn files found")
+    compiled = compile_process(files, process_id)
+    forms = load_forms(current_app.config["FORMS_DIR"])
+    for name in compiled.user_tasks:
+        if name not in forms.tasks:
+            owner = next((f for f, xml in files.items() if f'id="{name}"' in xml), "")
+            raise ProcessError(owner, name, f"user task has no form: add forms/{name}.json")
+    return compiled
+
+
+def deploy(files: dict[str, str], by: str = "", process_id: str | None = None):
+    """Store a new version when the files changed. Returns (version, created)."""
+    process_id = process_id or current_app.config["MAIN_PROCESS"]
+    compiled = validate(files, process_id)
+    digest = content_hash(files)
+    existing = db.session.scalar(select(ProcessVersion).filter_by(content_hash=digest))
+    if existing is not None:
+        return existing, False
+    number = (
+        db.session.scalar(select(func.max(ProcessVersion.version)).filter_by(process_id=process_id))
+        or 0
+    ) + 1
+    version = ProcessVersion(
+        process_id=process_id,
+        version=number,
+        content_hash=digest,
+        files=files,
+        deployed_at=clock.now(),
+        deployed_by=by,
+    )
+    db.session.add(version)
+    db.session.commit()
+    _compiled[version.id] = compiled
+    return version, True
+
+
+def latest_version(process_id: str | None = None) -> ProcessVersion | None:
+    process_id = process_id or current_app.config["MAIN_PROCESS"]
+    return db.session.scalar(
+        select(ProcessVersion)
+        .filter_by(process_id=process_id)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
+
+
+def compiled(version_id: int) -> CompiledProcess:
+    """The parsed definition of a stored version; parsed once per process."""
+    found = _compiled.get(version_id)
+    if found is None:
+        version = db.session.get(ProcessVersion, version_id)
+        found = compile_process(version.files, version.process_id)
+        _compiled[version_id] = found
+    return found

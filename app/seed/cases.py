@@ -1,0 +1,92 @@
+"""Demo cases in every status, made through the real service (the same path users take)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.cases import service
+from app.clock import clock
+from app.extensions import db
+from app.models import Department, User
+from app.models.catalog import CASE_TYPES, CHANNELS, PRIORITIES
+
+DEMANDS = [
+    "小区门口路灯不亮已经一周，晚上出行不安全。",
+    "楼下餐馆油烟扰民，希望有关部门处理。",
+    "公交站台广告牌破损，存在安全隐患。",
+    "咨询灵活就业人员社保缴费办法。",
+    "工地夜间施工噪音太大，影响休息。",
+    "道路井盖缺失，请尽快修复。",
+    "超市销售过期食品，要求查处。",
+    "建议在学校门口增设人行横道。",
+]
+# Steps that bring a new case to each stage: (action, actor username or "@dept", data)
+STAGES = ["accepted", "transferred", "handling", "replied", "closed"]
+
+
+def _user(username: str) -> User:
+    return db.session.scalar(select(User).filter_by(username=username))
+
+
+def _handler_of(dept_id: int) -> User:
+    return db.session.scalar(select(User).filter_by(department_id=dept_id))
+
+
+def drive_to(case_id: int, stage: str, target: Department) -> None:
+    """Advance a fresh case to `stage` through the service, as the people involved would."""
+    dispatcher = _user("dispatcher")
+    order = STAGES.index(stage)
+    if order >= 1:
+        service.act(case_id, "transfer", {"target_department_id": target.id}, dispatcher)
+    if order >= 2:
+        handler = _handler_of(target.id)
+        service.act(case_id, "sign", {}, handler)
+    if order >= 3:
+        service.act(
+            case_id,
+            "reply",
+            {"text": "已安排人员现场处理，问题已解决。", "result_code": "resolved"},
+            _handler_of(target.id),
+        )
+    if order >= 4:
+        service.act(case_id, "revisit", {"result": "satisfied"}, _user("revisit"))
+
+
+def seed_demo_cases(count: int, seed: int = 12345) -> int:
+    rng = random.Random(seed)
+    agent = _user("agent")
+    departments = list(
+        db.session.scalars(select(Department).filter_by(kind="department").order_by(Department.id))
+    )
+    city_level = [d for d in departments if d.path.count("/") == 3]
+    start = clock.now()
+    made = 0
+    try:
+        for i in range(count):
+            # Spread intake over the last weeks so that some deadlines have passed.
+            clock.freeze(start - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 8)))
+            answered = i % 10 == 9
+            case, _password, _created = service.accept(
+                service.Intake(
+                    channel=rng.choice(CHANNELS),
+                    citizen_name=rng.choice(["张伟", "王芳", "李娜", "刘洋", "陈静"]),
+                    citizen_phone=f"138{rng.randint(0, 99999999):08d}",
+                    citizen_address=f"{rng.choice(['东城区', '西城区', '南湖区'])}某路{i + 1}号",
+                    content=rng.choice(DEMANDS),
+                    case_type=rng.choice(list(CASE_TYPES)),
+                    priority=rng.choice(PRIORITIES),
+                    answered=answered,
+                    answer="已按政策口径当场答复。" if answered else "",
+                ),
+                agent,
+            )
+            if not answered:
+                clock.advance(hours=1)
+                drive_to(case.id, STAGES[i % len(STAGES)], rng.choice(city_level))
+            made += 1
+    finally:
+        clock.unfreeze()
+    return made

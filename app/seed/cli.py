@@ -1,0 +1,34 @@
+"""`flask seed demo`: a demo city to click through."""
+
+from __future__ import annotations
+
+import click
+from flask import Blueprint
+
+from app.clock import clock
+from app.processes import service as processes
+from app.seed.cases import seed_demo_cases
+from app.seed.org import seed_org, seed_users
+from app.seed.reference import seed_reference
+
+bp = Blueprint("seed_cli", __name__, cli_group="seed")
+
+
+@bp.cli.command("demo")
+@click.option(
+    "--password", default="demo12345", show_default=True, help="Password of every demo login"
+)
+@click.option("--cases", "count", default=40, show_default=True, help="How many demo cases")
+def demo_command(password: str, count: int) -> None:
+    """Build a demo city: departments, logins, case types, holidays, cases in every status."""
+    seed_reference(clock.now().year)
+    depts = seed_org()
+    logins = seed_users(depts, password)
+    version, _created = processes.deploy(processes.read_files(), by="seed")
+    made = seed_demo_cases(count)
+    click.echo(
+        f"departments: {len(depts)}, process {version.process_id} v{version.version}, cases: {made}"
+    )
+    click.echo(f"logins (password '{password}', for a demo only):")
+    for login in logins:
+        click.echo(f"  {login.username:<22} {login.role:<11} {login.department}")

@@ -1,0 +1,135 @@
+"""Shared fixtures: an app on SQLite (default) or on PostgreSQL when TEST_DATABASE_URL is set,
+migrated with the real Alembic migrations and seeded with a small city."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import delete, select, text
+
+from app import create_app
+from app.clock import clock
+from app.config import database_url
+from app.deadlines import service as deadlines
+from app.extensions import db
+from app.models import (
+    Case,
+    CaseDepartment,
+    CaseEvent,
+    CaseNumberCounter,
+    Department,
+    OpenTask,
+    User,
+    WorkflowInstance,
+)
+from app.processes import service as processes
+from app.seed.org import seed_org, seed_users
+from app.seed.reference import seed_reference
+
+PASSWORD = "test-pass"
+CASE_TABLES = (CaseEvent, OpenTask, CaseDepartment, WorkflowInstance, Case, CaseNumberCounter)
+
+
+def _database_url(tmp: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return database_url(url) if url else f"sqlite:///{tmp / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app():
+    with tempfile.TemporaryDirectory() as tmp:
+        url = _database_url(Path(tmp))
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test"})
+        with app.app_context():
+            if db.engine.dialect.name == "postgresql":
+                with db.engine.begin() as conn:
+                    conn.execute(text("DROP SCHEMA public CASCADE"))
+                    conn.execute(text("CREATE SCHEMA public"))
+            upgrade()
+            seed_reference(2026)
+            seed_users(seed_org(), PASSWORD)
+            processes.deploy(processes.read_files(), by="tests")
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Each test starts with no cases, an unfrozen clock and the default settings."""
+    saved = dict(app.config)
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    db.session.rollback()
+    for model in CASE_TABLES:
+        db.session.execute(delete(model))
+    db.session.commit()
+    clock.unfreeze()
+    deadlines.invalidate()
+    app.config.clear()
+    app.config.update(saved)
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_tokens: dict[str, str] = {}
+
+
+@pytest.fixture
+def auth(client):
+    """auth("dispatcher") -> headers with a bearer token for that demo user."""
+
+    def headers(username: str) -> dict:
+        if username not in _tokens:
+            resp = client.post(
+                "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
+            )
+            assert resp.status_code == 200, resp.get_json()
+            _tokens[username] = resp.get_json()["access_token"]
+        return {"Authorization": f"Bearer {_tokens[username]}"}
+
+    return headers
+
+
+@pytest.fixture
+def dept():
+    """dept("east_urban") -> the department's id."""
+
+    def lookup(code: str) -> int:
+        return db.session.scalar(select(Department.id).filter_by(code=code))
+
+    return lookup
+
+
+@pytest.fixture
+def user():
+    def lookup(username: str) -> User:
+        return db.session.scalar(select(User).filter_by(username=username))
+
+    return lookup
+
+
+def snapshot() -> dict:
+    """Every row of every table, to assert that a refused action changed nothing."""
+    db.session.expire_all()
+    out = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(select(table)).all()
+        out[table.name] = sorted(repr(tuple(r)) for r in rows)
+    return out
+
+
+@pytest.fixture
+def api(client, auth):
+    from tests.helpers import Api
+
+    return Api(client, auth)
