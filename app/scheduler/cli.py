@@ -18,8 +18,13 @@ def run_command(interval: int) -> None:
     app = current_app._get_current_object()
     scheduler = BlockingScheduler()
     scheduler.add_job(
-        jobs.mark_overdue, "interval", seconds=interval, args=[app], id="mark_overdue",
-        max_instances=1, coalesce=True,
+        jobs.mark_overdue,
+        "interval",
+        seconds=interval,
+        args=[app],
+        id="mark_overdue",
+        max_instances=1,
+        coalesce=True,
     )
     click.echo(f"scheduler: marking overdue cases every {interval}s")
     jobs.mark_overdue(app)
