@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, jsonify
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
 from app.extensions import api
 
 
+class _JSONProvider(DefaultJSONProvider):
+    """Dates as ISO 8601, as the marshmallow schemas write them. Flask's default is an HTTP
+    date labelled "GMT", wrong for the naive local times the hotline stores."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, date):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
+
+
 def init_api(app: Flask) -> None:
     from app.api import auth, cases, inbox
 
+    app.json = _JSONProvider(app)
     api.init_app(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "signed token"}

@@ -93,5 +93,11 @@ def register_action_routes(forms_dir: str) -> None:
             _action_view(name, f"{title['zh']} {title['en']}")
         )
 
+    # Any other action name: a JSON 404 `unknown_action` (the routes above match first).
+    @blp.route("/<int:case_id>/<string:action>", methods=["POST"], endpoint="action_unknown")
+    @blp.doc(security=SECURITY, summary="Unknown action: always 404 unknown_action")
+    def unknown_action(case_id: int, action: str):
+        service.act(case_id, action.replace("-", "_"), {}, current_user())
+
 
 register_action_routes(Config.FORMS_DIR)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
@@ -41,13 +41,22 @@ def user_from_token(token: str) -> User:
 
 
 def current_user() -> User:
-    """The API caller, from `Authorization: Bearer <token>`; cached on the request."""
-    if "user" not in g:
+    """The API caller, from `Authorization: Bearer <token>`; cached on the request.
+
+    Cached in the request's environ, not on `g`: `g` belongs to the app context, which
+    several requests share when one is already pushed (tests, scripts), and a cached user
+    there would answer a later request with an earlier caller's identity.
+    """
+    user = request.environ.get(_USER_KEY)
+    if user is None:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized(
                 "no_token", "请先登录", "Authentication required: send a bearer token"
             )
-        g.user = user_from_token(token.strip())
-    return g.user
+        user = request.environ[_USER_KEY] = user_from_token(token.strip())
+    return user
+
+
+_USER_KEY = "minqing.user"

@@ -139,7 +139,11 @@ def overdue_condition(now: datetime):
     open_and_late = and_(
         Case.status.notin_((REPLIED, CLOSED)),
         Case.clock_paused_at.is_(None),
-        or_(Case.sign_due_at < now, Case.handle_due_at < now),
+        # NULL-safe (never SQL NULL), so that its negation also matches cases without dues.
+        or_(
+            and_(Case.sign_due_at.is_not(None), Case.sign_due_at < now),
+            and_(Case.handle_due_at.is_not(None), Case.handle_due_at < now),
+        ),
     )
     return or_(Case.overdue.is_(True), open_and_late)
 

@@ -1,0 +1,245 @@
+"""Concurrent actions on one case: exactly one wins, the other gets a clear 409, never a lost
+update (DESIGN.md rule 3).
+
+Each racer is a thread with its own Flask test client; its request pushes its own app context,
+so Flask-SQLAlchemy gives it its own session and database connection. The overlap is forced:
+both requests stop right before the guarded `UPDATE workflow_instance SET version` (so both
+have read the same version), go on together, and the winner then lingers inside the engine step
+so that the loser's UPDATE reaches the database while the winner's transaction is still open.
+
+PostgreSQL: the loser's UPDATE waits on the winner's row lock, then finds the version changed
+(0 rows) -> 409 concurrent_update. SQLite: the loser waits on the database write lock
+(busy_timeout), then finds the version changed; or, if the lock wait ran out, "database is
+locked" -> 409 concurrent_update as well. Both are real races, so both databases run them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import event, func, select
+
+from app import engine as wf_engine
+from app.extensions import db
+from app.models import Case, CaseEvent, OpenTask, WorkflowInstance
+
+CONFLICT_CODES = {"concurrent_update", "action_not_available"}
+
+
+def instance_version(case_id: int) -> int:
+    db.session.rollback()  # a fresh read (SQLite keeps a snapshot while a transaction is open)
+    return db.session.scalar(
+        select(WorkflowInstance.version).where(WorkflowInstance.case_id == case_id)
+    )
+
+
+def events(case_id: int) -> list[str]:
+    db.session.rollback()
+    return list(
+        db.session.scalars(
+            select(CaseEvent.action).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+        )
+    )
+
+
+@pytest.fixture
+def race(app, auth, monkeypatch):
+    """race(case_id, [(action, user, data), ...], force=True) -> [(status, body), ...]."""
+
+    def run(case_id: int, moves: list[tuple[str, str, dict]], force: bool = True):
+        headers = [auth(user) for _, user, _ in moves]  # tokens first, in the main thread
+        db.session.commit()
+        n = len(moves)
+        at_claim = threading.Barrier(n, timeout=15)
+        at_start = threading.Barrier(n, timeout=15)
+        racers = {f"racer-{i}" for i in range(n)}
+
+        def hold_before_claim(conn, cursor, statement, params, context, executemany):
+            if (
+                threading.current_thread().name in racers
+                and "UPDATE workflow_instance SET version" in statement
+            ):
+                at_claim.wait()  # every racer has read the same version
+
+        original_complete = wf_engine.complete
+
+        def slow_complete(*args, **kwargs):
+            time.sleep(0.3)  # the others' UPDATE now reaches the database, mid-step
+            return original_complete(*args, **kwargs)
+
+        if force:
+            event.listen(db.engine, "before_cursor_execute", hold_before_claim)
+            monkeypatch.setattr(wf_engine, "complete", slow_complete)
+        results: list = [None] * n
+
+        def act(i: int) -> None:
+            action, _user, data = moves[i]
+            client = app.test_client()
+            at_start.wait()
+            try:
+                resp = client.post(
+                    f"/api/v1/cases/{case_id}/{action.replace('_', '-')}",
+                    json={"data": data},
+                    headers=headers[i],
+                )
+                results[i] = (resp.status_code, resp.get_json())
+            except Exception as exc:  # pragma: no cover - reported by the assertion below
+                results[i] = (None, repr(exc))
+
+        threads = [threading.Thread(target=act, args=(i,), name=f"racer-{i}") for i in range(n)]
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+        finally:
+            if force:
+                event.remove(db.engine, "before_cursor_execute", hold_before_claim)
+        assert not any(t.is_alive() for t in threads), "a racer hung"
+        return results
+
+    return run
+
+
+def transferred(api, dept) -> int:
+    case_id = api.create()["id"]
+    api.act(case_id, "transfer", "dispatcher", target_department_id=dept("urban"))
+    return case_id
+
+
+def one_winner(results) -> tuple[int, dict]:
+    codes = sorted(status for status, _ in results)
+    assert codes.count(200) == 1, results
+    assert all(status == 409 for status in codes if status != 200), results
+    for status, body in results:
+        if status == 409:
+            assert body["code"] in CONFLICT_CODES, body
+            assert body["message"]["zh"] and body["message"]["en"]
+    winner = next(i for i, (status, _) in enumerate(results) if status == 200)
+    return winner, results
+
+
+def test_sign_and_recall_at_the_same_moment(api, dept, race):
+    case_id = transferred(api, dept)
+    version = instance_version(case_id)
+    results = race(
+        case_id,
+        [("sign", "urban_handler", {}), ("recall", "dispatcher", {"reason": "派错了"})],
+    )
+    winner, _ = one_winner(results)
+    assert [body["code"] for status, body in results if status == 409] == ["concurrent_update"]
+    assert instance_version(case_id) == version + 1
+    log = events(case_id)
+    assert log[:2] == ["accept", "transfer"]
+    assert log[2:] == [["sign"], ["recall"]][winner]
+    tasks = db.session.scalars(select(OpenTask.task_name).where(OpenTask.case_id == case_id))
+    assert list(tasks) == [["handle"], ["dispatch"]][winner]
+    status = db.session.scalar(select(Case.status).where(Case.id == case_id))
+    assert status == ["handling", "accepted"][winner]
+
+
+def test_two_handlers_sign_the_same_task(api, dept, race):
+    case_id = transferred(api, dept)
+    version = instance_version(case_id)
+    results = race(case_id, [("sign", "urban_handler", {}), ("sign", "urban_handler", {})])
+    one_winner(results)
+    assert [body["code"] for status, body in results if status == 409] == ["concurrent_update"]
+    assert instance_version(case_id) == version + 1
+    assert events(case_id).count("sign") == 1
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).where(OpenTask.case_id == case_id)) == 1
+
+
+def test_reply_and_return_request_at_the_same_moment(api, dept, race):
+    case_id = transferred(api, dept)
+    api.act(case_id, "sign", "urban_handler")
+    version = instance_version(case_id)
+    results = race(
+        case_id,
+        [
+            ("reply", "urban_handler", {"text": "已修复", "result_code": "resolved"}),
+            ("return_request", "urban_handler", {"reason_code": "not_our_remit"}),
+        ],
+    )
+    winner, _ = one_winner(results)
+    assert instance_version(case_id) == version + 1
+    log = events(case_id)
+    assert log.count("reply") + log.count("return_request") == 1
+    assert log[-1] == ["reply", "return_request"][winner]
+    reply_text = db.session.scalar(select(Case.reply_text).where(Case.id == case_id))
+    # The loser's handler ran inside its transaction: its column writes were rolled back.
+    assert reply_text == ("已修复" if winner == 0 else "")
+
+
+def test_three_racers_without_forced_overlap(api, dept, race):
+    """Released together, no hooks: whatever the interleaving, exactly one sign-for wins."""
+    for _ in range(3):
+        case_id = transferred(api, dept)
+        version = instance_version(case_id)
+        results = race(
+            case_id,
+            [
+                ("sign", "urban_handler", {}),
+                ("sign", "urban_handler", {}),
+                ("recall", "dispatcher", {"reason": "派错了"}),
+            ],
+            force=False,
+        )
+        one_winner(results)
+        assert instance_version(case_id) == version + 1
+        log = events(case_id)
+        assert log.count("sign") + log.count("recall") == 1
+
+
+def test_arriving_strictly_after_gets_action_not_available(api, dept, client, auth):
+    case_id = transferred(api, dept)
+    api.act(case_id, "sign", "urban_handler")
+    version = instance_version(case_id)
+    resp = client.post(
+        f"/api/v1/cases/{case_id}/recall",
+        json={"data": {"reason": "派错了"}},
+        headers=auth("dispatcher"),
+    )
+    assert resp.status_code == 409
+    assert resp.get_json()["code"] == "action_not_available"
+    resp = client.post(
+        f"/api/v1/cases/{case_id}/sign", json={"data": {}}, headers=auth("urban_handler")
+    )
+    assert resp.status_code == 409
+    assert resp.get_json()["code"] == "action_not_available"
+    assert instance_version(case_id) == version
+    assert events(case_id).count("sign") == 1
+
+
+def test_stale_version_is_refused_by_the_guarded_update(api, dept, user, monkeypatch):
+    """The optimistic lock itself: a step that read version N cannot commit when N moved on."""
+    from app.cases import service
+    from app.errors import Conflict
+
+    case_id = transferred(api, dept)
+    version = instance_version(case_id)
+    real_scalar = db.session.scalar
+    moved = {"done": False}
+
+    def scalar_then_someone_else_moves(stmt, *args, **kwargs):
+        value = real_scalar(stmt, *args, **kwargs)
+        if not moved["done"] and "workflow_instance.version" in str(stmt):
+            moved["done"] = True
+            # Another process advances the case between our read and our claim.
+            db.session.execute(
+                WorkflowInstance.__table__.update()
+                .where(WorkflowInstance.case_id == case_id)
+                .values(version=version + 1)
+            )
+        return value
+
+    monkeypatch.setattr(db.session, "scalar", scalar_then_someone_else_moves, raising=False)
+    with pytest.raises(Conflict) as err:
+        service.act(case_id, "sign", {}, user("urban_handler"))
+    monkeypatch.undo()
+    assert err.value.code == "concurrent_update"
+    # The failed step rolled back everything, including the simulated other writer's bump.
+    assert instance_version(case_id) == version
+    assert events(case_id) == ["accept", "transfer"]
