@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
@@ -127,6 +128,18 @@ def _check_tree(file: str, root) -> None:
             raise ProcessError(file, tid, f"unknown clock '{props['clock']}'", task.sourceline)
 
 
+def _connect_loop_children(process_spec) -> None:
+    """Wire each multi-instance task to its instances' completion, as SpiffWorkflow's own spec
+    deserializer does. SpiffWorkflow otherwise connects it only when it creates the instances,
+    so a case whose instances were created by another process (or before a restart) would never
+    leave the multi-instance task after loading against a freshly compiled spec."""
+    for task_spec in list(process_spec.task_specs.values()):
+        if isinstance(task_spec, LoopTask):
+            child = process_spec.task_specs[task_spec.task_spec]
+            if not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)
+
+
 def compile_process(files: dict[str, str], process_id: str) -> CompiledProcess:
     """Validate every file and build the executable spec of `process_id`."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
@@ -149,6 +162,8 @@ def compile_process(files: dict[str, str], process_id: str) -> CompiledProcess:
         raise ProcessError("", "", str(exc)) from exc
     except KeyError:
         raise ProcessError("", process_id, f"no executable process '{process_id}' found") from None
+    for process_spec in (spec, *subprocess_specs.values()):
+        _connect_loop_children(process_spec)
 
     user_tasks: dict[str, UserTaskMeta] = {}
     for task_spec in spec.task_specs.values():

@@ -19,7 +19,7 @@ class ProcessVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column()
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
     files: Mapped[dict] = mapped_column(JSON)  # file name -> BPMN XML
     deployed_at: Mapped[datetime] = mapped_column()
     deployed_by: Mapped[str] = mapped_column(String(64), default="")

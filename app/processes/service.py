@@ -48,9 +48,11 @@ def deploy(files: dict[str, str], by: str = "", process_id: str | None = None):
     process_id = process_id or current_app.config["MAIN_PROCESS"]
     compiled = validate(files, process_id)
     digest = content_hash(files)
-    existing = db.session.scalar(select(ProcessVersion).filter_by(content_hash=digest))
-    if existing is not None:
-        return existing, False
+    # Compared with the newest only: deploying an older version's files again (a rollback)
+    # makes them a new, current version.
+    current = latest_version(process_id)
+    if current is not None and current.content_hash == digest:
+        return current, False
     number = (
         db.session.scalar(select(func.max(ProcessVersion.version)).filter_by(process_id=process_id))
         or 0

@@ -73,10 +73,10 @@ def upgrade():
     sa.Column('deployed_at', sa.DateTime(), nullable=False),
     sa.Column('deployed_by', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_version')),
-    sa.UniqueConstraint('content_hash', name=op.f('uq_process_version_content_hash')),
     sa.UniqueConstraint('process_id', 'version', name=op.f('uq_process_version_process_id'))
     )
     with op.batch_alter_table('process_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_process_version_content_hash'), ['content_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_version_process_id'), ['process_id'], unique=False)
 
     op.create_table('role',
@@ -286,6 +286,7 @@ def downgrade():
     op.drop_table('role')
     with op.batch_alter_table('process_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_version_process_id'))
+        batch_op.drop_index(batch_op.f('ix_process_version_content_hash'))
 
     op.drop_table('process_version')
     op.drop_table('holiday')

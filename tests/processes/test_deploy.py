@@ -165,12 +165,6 @@ def sign_title(api, case_id: int) -> str:
     return tasks[0]["title"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: re-deploying the files of an older version reports 'unchanged' and "
-    "leaves the newer version current (content_hash is unique across versions), so a "
-    "rollback by deploy is a silent no-op",
-)
 def test_deploying_older_files_again_makes_them_current(cli, tmp_path):
     original = processes.latest_version()
     assert cli("deploy", "--dir", process_dir(tmp_path, edit=v2_titles)).exit_code == 0
@@ -372,3 +366,22 @@ def test_restricted_engine_runs_harmless_scripts():
     workflow = engine.start(compiled, {})
     assert engine.is_completed(workflow)
     assert workflow.last_task.data["total"] == 7
+
+
+def test_joint_handling_continues_after_a_restart(api, dept, keep_versions):
+    """Another worker (or a restart) loads the case against its own freshly compiled spec."""
+    from app.cases import service
+
+    case_id = api.create()["id"]
+    co = [dept("housing"), dept("transport")]
+    api.act(
+        case_id, "transfer", "dispatcher", target_department_id=dept("urban"), co_department_ids=co
+    )
+    api.act(case_id, "sign", "urban_handler")
+    for handler in ("housing_handler", "transport_handler"):
+        processes._compiled.clear()  # as in a new process: nothing compiled, nothing cached
+        service._workflows.clear()
+        api.act(case_id, "co_reply", handler, text="协办意见")
+    assert [t["task_name"] for t in api.get(case_id)["open_tasks"]] == ["handle"]
+    api.act(case_id, "reply", "urban_handler", text="已修复", result_code="resolved")
+    assert api.get(case_id)["status"]["status"] == "replied"
