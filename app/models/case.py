@@ -25,6 +25,21 @@ class Case(db.Model):
         Index("ix_case_status_created", "status", "created_at"),
         Index("ix_case_dept_status", "current_department_id", "status"),
         Index("ix_case_overdue_due", "overdue", "handle_due_at"),
+        Index("ix_case_handle_due_id", "handle_due_at", "id"),
+        # Search `q` (PostgreSQL; plain indexes elsewhere): number prefix, phone/content fragments.
+        Index("ix_case_number_pattern", "number", postgresql_ops={"number": "varchar_pattern_ops"}),
+        *(
+            Index(
+                name,
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            )
+            for name, column in (
+                ("ix_case_phone_trgm", "citizen_phone"),
+                ("ix_case_content_trgm", "content"),
+            )
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +112,7 @@ class CaseDepartment(db.Model):
     """Every department a case has been sent to: the scope index for department users."""
 
     __tablename__ = "case_department"
+    __table_args__ = (Index("ix_case_department_dept_case", "department_id", "case_id"),)
 
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_case.id"), primary_key=True)
     department_id: Mapped[int] = mapped_column(

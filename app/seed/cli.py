@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import Blueprint
 
 from app.clock import clock
 from app.processes import service as processes
+from app.seed.bulk import BULK_THRESHOLD, THROUGH_SERVICE, seed_bulk_cases
 from app.seed.cases import seed_demo_cases
 from app.seed.org import seed_org, seed_users
 from app.seed.reference import seed_reference
@@ -18,14 +21,27 @@ bp = Blueprint("seed_cli", __name__, cli_group="seed")
 @click.option(
     "--password", default="demo12345", show_default=True, help="Password of every demo login"
 )
-@click.option("--cases", "count", default=40, show_default=True, help="How many demo cases")
+@click.option(
+    "--cases",
+    "count",
+    default=40,
+    show_default=True,
+    help=f"How many demo cases (above {BULK_THRESHOLD}: templates cloned in bulk)",
+)
 def demo_command(password: str, count: int) -> None:
     """Build a demo city: departments, logins, case types, holidays, cases in every status."""
     seed_reference(clock.now().year)
     depts = seed_org()
     logins = seed_users(depts, password)
     version, _created = processes.deploy(processes.read_files(), by="seed")
-    made = seed_demo_cases(count)
+    started = time.perf_counter()
+    if count > BULK_THRESHOLD:
+        made = seed_demo_cases(THROUGH_SERVICE)
+        bulk, _templates = seed_bulk_cases(count - made, echo=click.echo)
+        made += bulk
+    else:
+        made = seed_demo_cases(count)
+    click.echo(f"{made} cases in {time.perf_counter() - started:.1f}s")
     click.echo(
         f"departments: {len(depts)}, process {version.process_id} v{version.version}, cases: {made}"
     )

@@ -1,0 +1,323 @@
+"""Demo cases by the million: a few templates made through the real service, cloned in bulk.
+
+One template per (stage, department) is driven through `service.accept`/`service.act`, so every
+department has cases in every stage. Each clone copies a template's case row (new id, number,
+intake time, citizen and content), its engine state (the same routing data, with the clone's
+case id, so a clone can really be advanced later), its open tasks, its departments and its
+events, every timestamp shifted by the same amount. PostgreSQL is written with COPY, SQLite
+with executemany, in batches of one transaction each.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import DateTime, Table, func, select, text
+
+from app.cases import service
+from app.clock import clock
+from app.extensions import db
+from app.models import (
+    Case,
+    CaseDepartment,
+    CaseEvent,
+    CaseNumberCounter,
+    Department,
+    OpenTask,
+    User,
+    WorkflowInstance,
+)
+from app.models.case import CLOSED, REPLIED
+from app.models.catalog import CASE_TYPES, CHANNELS, PRIORITIES
+from app.seed.cases import DEMANDS, STAGES, drive_to
+
+BULK_THRESHOLD = 500  # above this many cases, `flask seed demo` clones templates in bulk
+THROUGH_SERVICE = 40  # cases still made one by one through the service before the clones
+OPEN_SHARE = 0.10  # share of cloned cases still open (one or two open tasks each)
+BATCH = 20_000
+
+SURNAMES = "张王李刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "军", "杰", "娟", "涛", "明", "超", "霞"]
+PLACES = ["东城区", "西城区", "南湖区"]
+STREETS = ["解放路", "人民路", "建设路", "和平街", "中山路", "滨湖大道", "光明巷", "新华路"]
+DETAILS = [
+    "多次反映未果。",
+    "希望尽快处理。",
+    "影响周边居民生活。",
+    "请相关部门核实。",
+    "已持续一个多月。",
+    "请给予答复。",
+    "",
+]
+
+
+@dataclass
+class Template:
+    case: dict
+    instance: dict
+    state_parts: list[bytes]  # the uncompressed state split around the template's case id
+    tasks: list[dict] = field(default_factory=list)
+    departments: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        return self.case["status"] != CLOSED
+
+
+def _user(username: str) -> User:
+    return db.session.scalar(select(User).filter_by(username=username))
+
+
+def _intake(rng: random.Random, n: int, answered: bool = False) -> service.Intake:
+    return service.Intake(
+        channel=rng.choice(CHANNELS),
+        citizen_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+        citizen_phone=f"13{rng.randint(0, 999999999):09d}",
+        citizen_address=f"{rng.choice(PLACES)}{rng.choice(STREETS)}{n}号",
+        content=rng.choice(DEMANDS),
+        case_type=rng.choice(list(CASE_TYPES)),
+        priority=rng.choice(PRIORITIES),
+        answered=answered,
+        answer="已按政策口径当场答复。" if answered else "",
+    )
+
+
+def make_templates(rng: random.Random) -> list[int]:
+    """Template cases through the service: each department in each stage, plus intake ones."""
+    agent = _user("agent")
+    departments = list(
+        db.session.scalars(select(Department).filter_by(kind="department").order_by(Department.id))
+    )
+    plan: list[tuple[str, Department | None]] = [
+        (stage, dept) for dept in departments for stage in STAGES[1:]
+    ]
+    plan += [("accepted", None)] * 4 + [("answered", None)] * 2
+    start = clock.now()
+    ids = []
+    try:
+        for n, (stage, dept) in enumerate(plan, start=1):
+            clock.freeze(start - timedelta(hours=2))
+            case, _password, _created = service.accept(
+                _intake(rng, n, answered=stage == "answered"), agent
+            )
+            if dept is not None:
+                clock.advance(hours=1)
+                drive_to(case.id, stage, dept)
+            ids.append(case.id)
+    finally:
+        clock.unfreeze()
+    return ids
+
+
+def _rows(table: Table, where) -> list[dict]:
+    return [dict(r) for r in db.session.execute(select(table).where(where)).mappings()]
+
+
+def load_templates(ids: list[int]) -> list[Template]:
+    out = []
+    for case_id in ids:
+        case = _rows(Case.__table__, Case.id == case_id)[0]
+        instance = _rows(WorkflowInstance.__table__, WorkflowInstance.case_id == case_id)[0]
+        raw = zlib.decompress(instance["state"])
+        parts = raw.split(f'"case_id":{case_id}'.encode())
+        out.append(
+            Template(
+                case=case,
+                instance=instance,
+                state_parts=parts,
+                tasks=_rows(OpenTask.__table__, OpenTask.case_id == case_id),
+                departments=_rows(CaseDepartment.__table__, CaseDepartment.case_id == case_id),
+                events=_rows(CaseEvent.__table__, CaseEvent.case_id == case_id),
+            )
+        )
+    return out
+
+
+class _Writer:
+    """COPY on PostgreSQL, executemany on SQLite; values in table column order."""
+
+    def __init__(self) -> None:
+        self.conn = db.session.connection()
+        self.pg = self.conn.dialect.name == "postgresql"
+
+    def write(self, table: Table, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        names = [c.name for c in table.columns]
+        cols = ", ".join(names)
+        raw = self.conn.connection.driver_connection
+        if self.pg:
+            with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            stamps = [i for i, c in enumerate(table.columns) if isinstance(c.type, DateTime)]
+            if stamps:
+                rows = [_sqlite_stamps(row, stamps) for row in rows]
+            marks = ", ".join("?" * len(names))
+            raw.executemany(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", rows)
+
+
+def _sqlite_stamps(row: tuple, stamps: list[int]) -> tuple:
+    # SQLAlchemy's SQLite DateTime storage format, so that comparisons keep working.
+    out = list(row)
+    for i in stamps:
+        if out[i] is not None:
+            out[i] = out[i].strftime("%Y-%m-%d %H:%M:%S.%f")
+    return tuple(out)
+
+
+def _next_ids() -> dict[str, int]:
+    return {
+        m.__tablename__: (db.session.scalar(select(func.max(m.id))) or 0) + 1
+        for m in (Case, OpenTask, CaseEvent)
+    }
+
+
+def _fix_sequences() -> None:
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("hotline_case", "open_task", "case_event"):
+        db.session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"coalesce((SELECT max(id) FROM {table}), 1))"
+            )
+        )
+
+
+def _overdue(row: dict, now: datetime) -> bool:
+    """What the scheduler's `mark_overdue` would have set by now."""
+    if row["overdue"]:
+        return True
+    if row["status"] in (REPLIED, CLOSED) or row["clock_paused_at"] is not None:
+        return False
+    return any(row[c] is not None and row[c] < now for c in ("sign_due_at", "handle_due_at"))
+
+
+def clone_cases(
+    templates: list[Template],
+    count: int,
+    rng: random.Random,
+    open_share: float = OPEN_SHARE,
+    echo: Callable[[str], None] = print,
+) -> int:
+    """Insert `count` clones of the templates; open ones recent, closed ones over six months."""
+    now = clock.now().replace(microsecond=0)
+    open_t = [t for t in templates if t.open]
+    closed_t = [t for t in templates if not t.open]
+    n_open = round(count * open_share)
+    plan = [(now - timedelta(seconds=rng.randint(600, 30 * 86400)), True) for _ in range(n_open)]
+    plan += [
+        (now - timedelta(seconds=rng.randint(3 * 86400, 180 * 86400)), False)
+        for _ in range(count - n_open)
+    ]
+    plan.sort()
+
+    counters = dict(db.session.execute(select(CaseNumberCounter.day, CaseNumberCounter.last)).all())
+    known_days = set(counters)
+    ids = _next_ids()
+    case_cols = [c.name for c in Case.__table__.columns]
+    case_stamps = [c.name for c in Case.__table__.columns if isinstance(c.type, DateTime)]
+    wf_cols = [c.name for c in WorkflowInstance.__table__.columns]
+    task_cols = [c.name for c in OpenTask.__table__.columns]
+    event_cols = [c.name for c in CaseEvent.__table__.columns]
+    writer = _Writer()
+    started = time.perf_counter()
+    done = 0
+    tasks_written = 0
+    for offset in range(0, count, BATCH):
+        cases, instances, tasks, depts, events = [], [], [], [], []
+        for created, is_open in plan[offset : offset + BATCH]:
+            tmpl = rng.choice(open_t if is_open else closed_t)
+            delta = created - tmpl.case["created_at"]
+            case_id = ids["hotline_case"]
+            ids["hotline_case"] += 1
+            day = created.strftime("%Y%m%d")
+            counters[day] = seq = counters.get(day, 0) + 1
+            row = dict(tmpl.case)
+            for c in case_stamps:
+                if row[c] is not None:
+                    row[c] = row[c] + delta
+            n = case_id % 10000
+            row.update(
+                id=case_id,
+                number=f"{day}-{seq:06d}",
+                idempotency_key=None,
+                channel=rng.choice(CHANNELS),
+                citizen_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                citizen_phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}",
+                citizen_address=f"{rng.choice(PLACES)}{rng.choice(STREETS)}{n}号",
+                content=f"{rng.choice(PLACES)}{rng.choice(STREETS)}{n}号附近："
+                f"{rng.choice(DEMANDS)}{rng.choice(DETAILS)}",
+            )
+            row["overdue"] = _overdue(row, now)
+            cases.append(tuple(row[c] for c in case_cols))
+
+            inst = dict(tmpl.instance)
+            state = f'"case_id":{case_id}'.encode().join(tmpl.state_parts)
+            inst.update(case_id=case_id, state=zlib.compress(state, 1))
+            inst["updated_at"] = inst["updated_at"] + delta
+            instances.append(tuple(inst[c] for c in wf_cols))
+
+            for t in tmpl.tasks:
+                task = dict(t, id=ids["open_task"], case_id=case_id)
+                ids["open_task"] += 1
+                task["created_at"] = task["created_at"] + delta
+                if task["due_at"] is not None:
+                    task["due_at"] = task["due_at"] + delta
+                tasks.append(tuple(task[c] for c in task_cols))
+            for d in tmpl.departments:
+                depts.append((case_id, d["department_id"]))
+            for e in tmpl.events:
+                ev = dict(e, id=ids["case_event"], case_id=case_id, at=e["at"] + delta)
+                ev["data"] = json.dumps(ev["data"], ensure_ascii=False)
+                ids["case_event"] += 1
+                events.append(tuple(ev[c] for c in event_cols))
+        writer.write(Case.__table__, cases)
+        writer.write(WorkflowInstance.__table__, instances)
+        writer.write(OpenTask.__table__, tasks)
+        writer.write(CaseDepartment.__table__, depts)
+        writer.write(CaseEvent.__table__, events)
+        db.session.commit()
+        writer = _Writer()
+        done += len(cases)
+        tasks_written += len(tasks)
+        elapsed = time.perf_counter() - started
+        echo(f"  cloned {done:>9,} cases, {tasks_written:,} open tasks ({done / elapsed:,.0f}/s)")
+
+    for day, last in counters.items():
+        if day in known_days:
+            db.session.execute(
+                CaseNumberCounter.__table__.update()
+                .where(CaseNumberCounter.day == day)
+                .values(last=last)
+            )
+        else:
+            db.session.add(CaseNumberCounter(day=day, last=last))
+    _fix_sequences()
+    db.session.commit()
+    return done
+
+
+def seed_bulk_cases(
+    count: int, seed: int = 12345, echo: Callable[[str], None] = print
+) -> tuple[int, int]:
+    """`count` cases in total: templates through the service, the rest cloned.
+
+    Returns (cases made, of which through the service).
+    """
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    ids = make_templates(rng)
+    echo(f"  {len(ids)} template cases through the service in {time.perf_counter() - started:.1f}s")
+    templates = load_templates(ids)
+    cloned = clone_cases(templates, max(0, count - len(ids)), rng, echo=echo)
+    return len(ids) + cloned, len(ids)
