@@ -141,6 +141,12 @@ def inbox(user: User, args: dict) -> dict:
     }
 
 
+def _names(id_column, name_column, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(id_column, name_column).where(id_column.in_(ids))).all())
+
+
 def get_visible_case(user: User, ref: str) -> Case:
     """A case by id or case number, 404 when missing or outside the user's scope."""
     case = None
@@ -178,12 +184,12 @@ def detail(user: User, case: Case) -> dict:
     events = db.session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
     ).all()
-    names = (
-        dict(db.session.execute(select(Department.id, Department.name)).all())
-        if (tasks or events)
-        else {}
-    )
-    users = dict(db.session.execute(select(User.id, User.display_name)).all()) if events else {}
+    dept_ids = {case.current_department_id}
+    dept_ids.update(x for t in tasks for x in (t.department_id, t.from_department_id))
+    dept_ids.update(x for e in events for x in (e.from_department_id, e.to_department_id))
+    dept_ids.discard(None)
+    names = _names(Department.id, Department.name, dept_ids)
+    users = _names(User.id, User.display_name, {e.user_id for e in events} - {None})
     body = summary(case, _case_types(), now)
     body.update(
         citizen_address=case.citizen_address,

@@ -7,7 +7,6 @@ exactly one wins: every step first bumps `workflow_instance.version` with a guar
 
 from __future__ import annotations
 
-import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -17,10 +16,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from app import engine
 from app.auth import policy
+from app.cases import query_password
 from app.cases.handlers import HANDLERS, ActionContext
 from app.cases.numbering import next_number
 from app.clock import clock
@@ -128,10 +127,11 @@ def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: 
             status=503,
         )
     now = clock.now()
-    password = f"{secrets.randbelow(10**6):06d}"
+    password = query_password.new_password()
+    number = next_number(now)
     case = Case(
-        number=next_number(now),
-        query_password_hash=generate_password_hash(password, method="pbkdf2:sha256:50000"),
+        number=number,
+        query_password_hash=query_password.hash_password(number, password),
         idempotency_key=idempotency_key,
         channel=intake.channel,
         citizen_name=intake.citizen_name,
@@ -220,9 +220,13 @@ def _act(case_id, action_name, specs, data, user, task_uuid, client_ip) -> Case:
     if claimed != 1:
         raise concurrent_update()
 
+    # The rest of the step writes nothing until commit: one flush, one UPDATE per row.
+    with db.session.no_autoflush:
+        return _step(case_id, version, action_name, specs, data, user, task_uuid, client_ip)
+
+
+def _step(case_id, version, action_name, specs, data, user, task_uuid, client_ip) -> Case:
     case = db.session.get(Case, case_id, populate_existing=True)
-    if not policy.can_view(user, case):
-        raise case_not_found()
     rows = db.session.scalars(select(OpenTask).where(OpenTask.case_id == case_id)).all()
     task, spec = _pick_task(rows, specs, user, task_uuid, case, action_name)
     validate(spec, data)
@@ -302,6 +306,11 @@ def _pick_task(rows, specs: list[ActionSpec], user: User, task_uuid, case: Case,
         for spec in specs
         if spec.task == row.task_name and (task_uuid is None or row.task_uuid == task_uuid)
     ]
+    allowed = next(((r, s) for r, s in candidates if policy.may_act(user, r, s)), None)
+    if allowed is not None:
+        return allowed  # acting on a task of one's own department implies seeing the case
+    if not policy.can_view(user, case):
+        raise case_not_found()
     if not candidates:
         unavailable = next((s.unavailable for s in specs if s.unavailable), None)
         zh = (unavailable or {}).get("zh", "工单当前状态不允许此操作")
@@ -309,9 +318,6 @@ def _pick_task(rows, specs: list[ActionSpec], user: User, task_uuid, case: Case,
             "en", f"'{action_name}' is not possible while the case is {case.status}"
         )
         raise Conflict("action_not_available", zh, en, status_now=case.status)
-    for row, spec in candidates:
-        if policy.may_act(user, row, spec):
-            return row, spec
     row, spec = candidates[0]
     policy.check_act(user, row, spec)
     raise AssertionError("check_act must raise")  # pragma: no cover
