@@ -205,27 +205,20 @@ def act(
 
 
 def _act(case_id, action_name, specs, data, user, task_uuid, client_ip) -> Case:
-    version = db.session.scalar(
-        select(WorkflowInstance.version).where(WorkflowInstance.case_id == case_id)
-    )
-    if version is None:
+    instance = db.session.execute(
+        select(WorkflowInstance.version, WorkflowInstance.process_version_id).where(
+            WorkflowInstance.case_id == case_id
+        )
+    ).one_or_none()
+    if instance is None:
         raise case_not_found()
-    # Claim the case first: from here on no other step on it can commit before ours ends.
-    claimed = db.session.execute(
-        update(WorkflowInstance)
-        .where(WorkflowInstance.case_id == case_id, WorkflowInstance.version == version)
-        .values(version=version + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        raise concurrent_update()
-
-    # The rest of the step writes nothing until commit: one flush, one UPDATE per row.
+    # Nothing is written before the claim below, so a step needs one flush, at commit.
     with db.session.no_autoflush:
-        return _step(case_id, version, action_name, specs, data, user, task_uuid, client_ip)
+        return _step(case_id, instance, action_name, specs, data, user, task_uuid, client_ip)
 
 
-def _step(case_id, version, action_name, specs, data, user, task_uuid, client_ip) -> Case:
+def _step(case_id, instance, action_name, specs, data, user, task_uuid, client_ip) -> Case:
+    version = instance.version
     case = db.session.get(Case, case_id, populate_existing=True)
     rows = db.session.scalars(select(OpenTask).where(OpenTask.case_id == case_id)).all()
     task, spec = _pick_task(rows, specs, user, task_uuid, case, action_name)
@@ -236,15 +229,26 @@ def _step(case_id, version, action_name, specs, data, user, task_uuid, client_ip
     if spec.name in HANDLERS:
         HANDLERS[spec.name](ctx)
 
-    instance_version_id, blob = _instance_state(case_id, version)
-    compiled = processes.compiled(instance_version_id)
-    workflow = engine.load(compiled, blob) if isinstance(blob, bytes) else blob
+    compiled = processes.compiled(instance.process_version_id)
+    workflow = _workflow(case_id, version, compiled)
     try:
         engine.complete(
             workflow, task.task_uuid, {"outcome": spec.outcome_for(data), **ctx.workflow_data}
         )
     except engine.TaskNotReady as exc:
         raise concurrent_update() from exc
+
+    # The claim: the new state is written only over the version this step read. Of two
+    # concurrent steps exactly one matches; the other's UPDATE waits for the winner's row
+    # lock, then matches nothing (409), and its transaction has written nothing else.
+    claimed = db.session.execute(
+        update(WorkflowInstance)
+        .where(WorkflowInstance.case_id == case_id, WorkflowInstance.version == version)
+        .values(version=version + 1, state=engine.dump(workflow), updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise concurrent_update()
 
     _log(
         case,
@@ -256,27 +260,19 @@ def _step(case_id, version, action_name, specs, data, user, task_uuid, client_ip
         data={**data, **ctx.event_data},
     )
     _project(case, compiled, workflow, rows, now, user, client_ip)
-    db.session.execute(
-        update(WorkflowInstance)
-        .where(WorkflowInstance.case_id == case_id)
-        .values(state=engine.dump(workflow), updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    _remember(case_id, version + 1, workflow, instance_version_id)
+    _remember(case_id, version + 1, workflow, instance.process_version_id)
     return case
 
 
-def _instance_state(case_id: int, version: int):
-    """(process version id, workflow or stored bytes): the cached workflow when it matches."""
+def _workflow(case_id: int, version: int, compiled):
+    """The case's workflow at `version`: the cached object when it matches, else loaded."""
     hit = _workflows.pop(case_id, None)
     if hit is not None and hit[0] == version:
-        return hit[2], hit[1]
-    row = db.session.execute(
-        select(WorkflowInstance.process_version_id, WorkflowInstance.state).where(
-            WorkflowInstance.case_id == case_id
-        )
-    ).one()
-    return row.process_version_id, row.state
+        return hit[1]
+    blob = db.session.scalar(
+        select(WorkflowInstance.state).where(WorkflowInstance.case_id == case_id)
+    )
+    return engine.load(compiled, blob)
 
 
 def _remember(case_id: int, version: int, workflow, process_version_id: int) -> None:

@@ -220,22 +220,23 @@ def test_stale_version_is_refused_by_the_guarded_update(api, dept, user, monkeyp
 
     case_id = transferred(api, dept)
     version = instance_version(case_id)
-    real_scalar = db.session.scalar
+    real_execute = db.session.execute
     moved = {"done": False}
 
-    def scalar_then_someone_else_moves(stmt, *args, **kwargs):
-        value = real_scalar(stmt, *args, **kwargs)
-        if not moved["done"] and "workflow_instance.version" in str(stmt):
+    def read_then_someone_else_moves(stmt, *args, **kwargs):
+        result = real_execute(stmt, *args, **kwargs)
+        sql = str(stmt)
+        if not moved["done"] and sql.startswith("SELECT workflow_instance.version"):
             moved["done"] = True
             # Another process advances the case between our read and our claim.
-            db.session.execute(
+            real_execute(
                 WorkflowInstance.__table__.update()
                 .where(WorkflowInstance.case_id == case_id)
                 .values(version=version + 1)
             )
-        return value
+        return result
 
-    monkeypatch.setattr(db.session, "scalar", scalar_then_someone_else_moves, raising=False)
+    monkeypatch.setattr(db.session, "execute", read_then_someone_else_moves, raising=False)
     with pytest.raises(Conflict) as err:
         service.act(case_id, "sign", {}, user("urban_handler"))
     monkeypatch.undo()
