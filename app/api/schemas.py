@@ -90,8 +90,15 @@ class PageSchema(Schema):
     items = fields.List(fields.Nested(CaseSummarySchema))
     page = fields.Integer()
     per_page = fields.Integer()
-    total = fields.Integer(metadata={"description": "capped at 10000; see total_capped"})
-    total_capped = fields.Boolean()
+    total = fields.Integer(
+        metadata={
+            "description": "matching cases, counted up to 1000: when total_capped is true, "
+            "there are more than 1000 (the total is then 1000)"
+        }
+    )
+    total_capped = fields.Boolean(
+        metadata={"description": "true: more than `total` (1000) cases match; not counted further"}
+    )
 
 
 class CreatedCaseSchema(Schema):
@@ -128,5 +135,12 @@ class InboxPageSchema(Schema):
     items = fields.List(fields.Nested(InboxItemSchema))
     page = fields.Integer()
     per_page = fields.Integer()
-    total = fields.Integer()
-    total_capped = fields.Boolean()
+    total = fields.Integer(
+        metadata={
+            "description": "matching tasks, counted up to 1000: when total_capped is true, "
+            "there are more than 1000 (the total is then 1000)"
+        }
+    )
+    total_capped = fields.Boolean(
+        metadata={"description": "true: more than `total` (1000) tasks match; not counted further"}
+    )

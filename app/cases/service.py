@@ -2,7 +2,7 @@
 
 Each action is one transaction: the workflow state, the case's columns, the open-task rows
 and the event log are written together or not at all. Of two concurrent actions on one case
-exactly one wins: every step first bumps `workflow_instance.version` with a guarded UPDATE.
+exactly one wins: the new state is written with an UPDATE guarded by the version it was read at.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from sqlalchemy import delete, event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app import engine
 from app.auth import policy
-from app.cases import query_password
+from app.cases import query_password, scope_index
 from app.cases.handlers import HANDLERS, ActionContext
 from app.cases.numbering import next_number
 from app.clock import clock
@@ -163,7 +163,7 @@ def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: 
         },
     )
     _log(case, user, "accept", now, client_ip, to_dept=None, data={"channel": intake.channel})
-    _project(case, compiled, workflow, [], now, user, client_ip)
+    _project(case, compiled, workflow, [], now, user, client_ip, scope_before=None)
     instance = WorkflowInstance(
         case_id=case.id,
         process_version_id=version.id,
@@ -205,22 +205,30 @@ def act(
 
 
 def _act(case_id, action_name, specs, data, user, task_uuid, client_ip) -> Case:
-    instance = db.session.execute(
-        select(WorkflowInstance.version, WorkflowInstance.process_version_id).where(
-            WorkflowInstance.case_id == case_id
+    # One read for the case, its open tasks and the engine-state version the step builds on.
+    found = (
+        db.session.execute(
+            select(Case, WorkflowInstance.version, WorkflowInstance.process_version_id)
+            .join(WorkflowInstance, WorkflowInstance.case_id == Case.id)
+            .where(Case.id == case_id)
+            .options(joinedload(Case.open_tasks))
+            .execution_options(populate_existing=True)
         )
-    ).one_or_none()
-    if instance is None:
+        .unique()
+        .one_or_none()
+    )
+    if found is None:
         raise case_not_found()
     # Nothing is written before the claim below, so a step needs one flush, at commit.
     with db.session.no_autoflush:
-        return _step(case_id, instance, action_name, specs, data, user, task_uuid, client_ip)
+        return _step(found, action_name, specs, data, user, task_uuid, client_ip)
 
 
-def _step(case_id, instance, action_name, specs, data, user, task_uuid, client_ip) -> Case:
-    version = instance.version
-    case = db.session.get(Case, case_id, populate_existing=True)
-    rows = db.session.scalars(select(OpenTask).where(OpenTask.case_id == case_id)).all()
+def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
+    case, version, process_version_id = found
+    case_id = case.id
+    rows = list(case.open_tasks)
+    scope_before = scope_index.scope_values(case)
     task, spec = _pick_task(rows, specs, user, task_uuid, case, action_name)
     validate(spec, data)
 
@@ -229,7 +237,7 @@ def _step(case_id, instance, action_name, specs, data, user, task_uuid, client_i
     if spec.name in HANDLERS:
         HANDLERS[spec.name](ctx)
 
-    compiled = processes.compiled(instance.process_version_id)
+    compiled = processes.compiled(process_version_id)
     workflow = _workflow(case_id, version, compiled)
     try:
         engine.complete(
@@ -259,8 +267,8 @@ def _step(case_id, instance, action_name, specs, data, user, task_uuid, client_i
         to_dept=ctx.to_department_id,
         data={**data, **ctx.event_data},
     )
-    _project(case, compiled, workflow, rows, now, user, client_ip)
-    _remember(case_id, version + 1, workflow, instance.process_version_id)
+    _project(case, compiled, workflow, rows, now, user, client_ip, scope_before)
+    _remember(case_id, version + 1, workflow, process_version_id)
     return case
 
 
@@ -319,7 +327,9 @@ def _pick_task(rows, specs: list[ActionSpec], user: User, task_uuid, case: Case,
     raise AssertionError("check_act must raise")  # pragma: no cover
 
 
-def _project(case: Case, compiled, workflow, old_rows, now, user, client_ip) -> None:
+def _project(
+    case: Case, compiled, workflow, old_rows, now, user, client_ip, scope_before: dict | None
+) -> None:
     """Write the case's open-task rows, clocks and status from the workflow's ready tasks."""
     ready = engine.ready_tasks(compiled, workflow)
     ready_ids = {t.uuid for t in ready}
@@ -349,14 +359,8 @@ def _project(case: Case, compiled, workflow, old_rows, now, user, client_ip) -> 
                 due_at=dues.get(t.uuid),
             )
         )
-    new_depts = {t.department_id for t in new}
-    if new_depts:
-        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        db.session.execute(
-            insert(CaseDepartment)
-            .values([{"case_id": case.id, "department_id": d} for d in sorted(new_depts)])
-            .on_conflict_do_nothing()
-        )
+    # Departments of the tasks just closed were recorded when those tasks opened.
+    new_depts = {t.department_id for t in new} - {r.department_id for r in old_rows}
     case.updated_at = now
     if engine.is_completed(workflow):
         case.status = CLOSED
@@ -364,12 +368,27 @@ def _project(case: Case, compiled, workflow, old_rows, now, user, client_ip) -> 
         case.current_department_id = None
         case.sign_due_at = None
         _log(case, user, "close", now, client_ip, to_dept=None, data={})
-        return
-    case.status = ready[0].status
-    depts = {t.department_id for t in ready}
-    leads = {t.from_department_id for t in ready}
-    # Several parallel tasks (joint handling): the lead department that waits on them.
-    case.current_department_id = depts.pop() if len(depts) == 1 else leads.pop()
+    else:
+        case.status = ready[0].status
+        depts = {t.department_id for t in ready}
+        leads = {t.from_department_id for t in ready}
+        # Several parallel tasks (joint handling): the lead department that waits on them.
+        case.current_department_id = depts.pop() if len(depts) == 1 else leads.pop()
+    _write_scope(case, new_depts, scope_before)
+
+
+def _write_scope(case: Case, new_depts: set[int], before: dict | None) -> None:
+    """Record the departments the case reaches, with the case columns scoped lists read."""
+    values = scope_index.scope_values(case)
+    if new_depts:
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(
+            insert(CaseDepartment)
+            .values([{"case_id": case.id, "department_id": d, **values} for d in sorted(new_depts)])
+            .on_conflict_do_nothing()
+        )
+    if before is not None and values != before:
+        scope_index.sync_case(db.session.connection(), case)
 
 
 def _log(case: Case, user: User | None, action: str, now, client_ip: str, to_dept, data) -> None:

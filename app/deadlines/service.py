@@ -13,8 +13,9 @@ import time as _time
 from datetime import datetime, time
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, literal_column, or_, select, update
 
+from app.cases import scope_index
 from app.extensions import db
 from app.models import Case, Holiday, TimeLimit
 from app.models.case import CLOSED, HANDLING, REPLIED
@@ -22,6 +23,8 @@ from app.models.catalog import HOLIDAY, MAKEUP_WORKDAY
 
 from .calendar import WorkCalendar
 
+# Rendered as literals: a partial index predicate is matched against constants only.
+_FINISHED = tuple(literal_column(f"'{s}'") for s in (REPLIED, CLOSED))
 _CACHE_SECONDS = 300
 _cache: dict[str, tuple[float, object]] = {}
 
@@ -135,9 +138,14 @@ def is_overdue(case: Case, now: datetime) -> bool:
 
 
 def overdue_condition(now: datetime):
-    """SQL form of `is_overdue`, for list filters and the scheduler scan."""
+    """SQL form of `is_overdue`, for list filters and the scheduler scan.
+
+    `overdue OR (open AND ...)`: both arms lie within the partial index
+    ix_case_may_be_overdue_created (`overdue OR status NOT IN ('replied', 'closed')`), which
+    the planner can only prove with the literal statuses and the bare flag (never NULL).
+    """
     open_and_late = and_(
-        Case.status.notin_((REPLIED, CLOSED)),
+        Case.status.notin_(_FINISHED),
         Case.clock_paused_at.is_(None),
         # NULL-safe (never SQL NULL), so that its negation also matches cases without dues.
         or_(
@@ -145,23 +153,29 @@ def overdue_condition(now: datetime):
             and_(Case.handle_due_at.is_not(None), Case.handle_due_at < now),
         ),
     )
-    return or_(Case.overdue.is_(True), open_and_late)
+    return or_(Case.overdue, open_and_late)
 
 
 def mark_overdue(now: datetime) -> int:
     """Set the overdue flag on open cases past a deadline (idempotent). Returns rows changed."""
-    result = db.session.execute(
-        update(Case)
-        .where(
-            Case.overdue.is_(False),
-            Case.status.notin_((REPLIED, CLOSED)),
-            Case.clock_paused_at.is_(None),
-            or_(Case.sign_due_at < now, Case.handle_due_at < now),
+    ids = (
+        db.session.execute(
+            update(Case)
+            .where(
+                Case.overdue.is_(False),
+                Case.status.notin_((REPLIED, CLOSED)),
+                Case.clock_paused_at.is_(None),
+                or_(Case.sign_due_at < now, Case.handle_due_at < now),
+            )
+            .values(overdue=True)
+            .returning(Case.id)
         )
-        .values(overdue=True)
+        .scalars()
+        .all()
     )
+    scope_index.mark_overdue_rows(db.session.connection(), list(ids))
     db.session.commit()
-    return result.rowcount
+    return len(ids)
 
 
 STATUS_WORDS = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 
@@ -17,6 +17,12 @@ HANDLING = "handling"  # 正在办理
 REPLIED = "replied"  # 已答复待回访
 CLOSED = "closed"  # 办结
 STATUSES = (ACCEPTED, TRANSFERRED, HANDLING, REPLIED, CLOSED)
+FINISHED = (REPLIED, CLOSED)  # no deadline runs any more
+
+# Rows that can be overdue: flagged, or still open (a running deadline). About a tenth of the
+# cases; the overdue list reads them in created_at order from a partial index.
+_CASE_MAY_BE_OVERDUE = text("overdue OR status NOT IN ('replied', 'closed')")
+_SCOPE_MAY_BE_OVERDUE = text("overdue OR due_at IS NOT NULL")
 
 
 class Case(db.Model):
@@ -26,6 +32,20 @@ class Case(db.Model):
         Index("ix_case_dept_status", "current_department_id", "status"),
         Index("ix_case_overdue_due", "overdue", "handle_due_at"),
         Index("ix_case_handle_due_id", "handle_due_at", "id"),
+        Index(
+            "ix_case_may_be_overdue_created",
+            "created_at",
+            "id",
+            postgresql_where=_CASE_MAY_BE_OVERDUE,
+            postgresql_include=[
+                "overdue",
+                "status",
+                "clock_paused_at",
+                "sign_due_at",
+                "handle_due_at",
+            ],
+            sqlite_where=_CASE_MAY_BE_OVERDUE,
+        ),
         # Search `q` (PostgreSQL; plain indexes elsewhere): number prefix, phone/content fragments.
         Index("ix_case_number_pattern", "number", postgresql_ops={"number": "varchar_pattern_ops"}),
         *(
@@ -84,6 +104,10 @@ class Case(db.Model):
     reopen_count: Mapped[int] = mapped_column(default=0)
     revisit_tries: Mapped[int] = mapped_column(default=0)
 
+    # Read-only view of the case's open-task rows, so that a step loads case and tasks in one
+    # query; rows are added and deleted through OpenTask itself.
+    open_tasks: Mapped[list[OpenTask]] = relationship(viewonly=True, lazy="raise")
+
 
 class OpenTask(db.Model):
     """One row per ready user task: the inbox is a query over this table."""
@@ -109,15 +133,45 @@ class OpenTask(db.Model):
 
 
 class CaseDepartment(db.Model):
-    """Every department a case has been sent to: the scope index for department users."""
+    """Every department a case has been sent to: the scope index for department users.
+
+    It also carries copies of the case columns that scoped lists filter and sort on (status,
+    intake time, overdue flag, running deadline), so that a department's list is read from this
+    table's indexes alone: app/cases/scope_index.py keeps them equal to the case's.
+    """
 
     __tablename__ = "case_department"
-    __table_args__ = (Index("ix_case_department_dept_case", "department_id", "case_id"),)
+    __table_args__ = (
+        Index("ix_case_department_dept_case", "department_id", "case_id"),
+        Index(
+            "ix_case_department_dept_created",
+            "department_id",
+            "created_at",
+            "case_id",
+            postgresql_include=["status", "overdue", "due_at"],
+        ),
+        Index(
+            "ix_case_department_may_be_overdue",
+            "department_id",
+            "created_at",
+            "case_id",
+            postgresql_where=_SCOPE_MAY_BE_OVERDUE,
+            postgresql_include=["status", "overdue", "due_at"],
+            sqlite_where=_SCOPE_MAY_BE_OVERDUE,
+        ),
+    )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_case.id"), primary_key=True)
     department_id: Mapped[int] = mapped_column(
         ForeignKey("department.id"), primary_key=True, index=True
     )
+    # Copies of the case's columns (NULL only between the row's insert and the flush of its case).
+    status: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime | None] = mapped_column()
+    overdue: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The earliest of sign_due_at / handle_due_at while one runs (open, clock not paused), else
+    # NULL: the case is overdue when `overdue OR due_at < now` (see deadlines.overdue_condition).
+    due_at: Mapped[datetime | None] = mapped_column()
 
 
 class CaseEvent(db.Model):

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import DateTime, Table, func, select, text
 
 from app.cases import service
+from app.cases.scope_index import running_due
 from app.clock import clock
 from app.extensions import db
 from app.models import (
@@ -202,6 +203,18 @@ def _overdue(row: dict, now: datetime) -> bool:
     return any(row[c] is not None and row[c] < now for c in ("sign_due_at", "handle_due_at"))
 
 
+def scope_copies(row: dict) -> dict:
+    """The case columns a case_department row carries (see app/cases/scope_index.py)."""
+    return {
+        "status": row["status"],
+        "created_at": row["created_at"],
+        "overdue": row["overdue"],
+        "due_at": running_due(
+            row["status"], row["clock_paused_at"], row["sign_due_at"], row["handle_due_at"]
+        ),
+    }
+
+
 def clone_cases(
     templates: list[Template],
     count: int,
@@ -228,6 +241,7 @@ def clone_cases(
     case_stamps = [c.name for c in Case.__table__.columns if isinstance(c.type, DateTime)]
     wf_cols = [c.name for c in WorkflowInstance.__table__.columns]
     task_cols = [c.name for c in OpenTask.__table__.columns]
+    dept_cols = [c.name for c in CaseDepartment.__table__.columns]
     event_cols = [c.name for c in CaseEvent.__table__.columns]
     writer = _Writer()
     started = time.perf_counter()
@@ -274,8 +288,10 @@ def clone_cases(
                 if task["due_at"] is not None:
                     task["due_at"] = task["due_at"] + delta
                 tasks.append(tuple(task[c] for c in task_cols))
+            scope = scope_copies(row)
             for d in tmpl.departments:
-                depts.append((case_id, d["department_id"]))
+                dept = {**scope, "case_id": case_id, "department_id": d["department_id"]}
+                depts.append(tuple(dept[c] for c in dept_cols))
             for e in tmpl.events:
                 ev = dict(e, id=ids["case_event"], case_id=case_id, at=e["at"] + delta)
                 ev["data"] = json.dumps(ev["data"], ensure_ascii=False)

@@ -1,0 +1,69 @@
+"""The scope index: case_department's copies of the case columns stay equal to the case's, and
+scoped lists read from it return what the semi-join on hotline_case returns."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from unittest import mock
+
+from sqlalchemy import select
+
+from app.cases import queries, scope_index
+from app.clock import clock
+from app.deadlines import service as deadlines
+from app.extensions import db
+from app.models import Case, CaseDepartment, User
+from app.seed.bulk import clone_cases, load_templates
+from app.seed.cases import seed_demo_cases
+
+
+def _assert_copies_match() -> int:
+    rows = db.session.execute(select(CaseDepartment, Case).join(Case)).all()
+    for cd, case in rows:
+        want = scope_index.scope_values(case)
+        got = {k: getattr(cd, k) for k in want}
+        assert got == want, (case.id, cd.department_id)
+    return len(rows)
+
+
+def _lists_agree(username: str, args: dict) -> None:
+    user = db.session.scalar(select(User).filter_by(username=username))
+    full = {"page": 1, "per_page": 5, "sort": "-created_at", **args}
+    fast = queries.list_cases(user, full)
+    with mock.patch.object(scope_index, "FILTERS", set()):  # the semi-join path
+        slow = queries.list_cases(user, full)
+    assert [c["id"] for c in fast["items"]] == [c["id"] for c in slow["items"]], (username, args)
+    assert (fast["total"], fast["total_capped"]) == (slow["total"], slow["total_capped"])
+
+
+def test_copies_follow_every_step_and_the_scheduler():
+    seed_demo_cases(30)
+    assert _assert_copies_match() > 0
+    later = clock.now() + timedelta(days=10)
+    assert deadlines.mark_overdue(later) > 0
+    db.session.expire_all()
+    _assert_copies_match()
+    clock.freeze(later)
+    try:
+        for username in ("housing_handler", "east_dispatcher", "leader", "east_urban_handler"):
+            for args in (
+                {},
+                {"status": "closed"},
+                {"status": "handling"},
+                {"overdue": True},
+                {"overdue": False},
+                {"overdue": True, "sort": "created_at"},
+                {"page": 2, "sort": "created_at"},
+            ):
+                _lists_agree(username, args)
+    finally:
+        clock.unfreeze()
+
+
+def test_bulk_clones_carry_the_copies():
+    seed_demo_cases(10)
+    ids = list(db.session.scalars(select(Case.id)))
+    clone_cases(load_templates(ids), 60, random.Random(1), echo=lambda _line: None)
+    db.session.expire_all()
+    assert _assert_copies_match() > 60
