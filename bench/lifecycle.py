@@ -374,41 +374,6 @@ def engine_inmemory(n: int) -> dict:
     }
 
 
-def mi_resume_bug() -> bool:
-    """True when a workflow stopped inside the co_reply round cannot be finished by a process
-    whose compiled spec never opened such a round (another worker, or after a restart)."""
-    from app import engine
-    from app.processes import service as processes
-
-    files = processes.read_files()
-    opener, fresh = (engine.compile_process(files, "hotline_case") for _ in range(2))
-    wf = engine.start(
-        opener,
-        {
-            "case_id": 1,
-            "city_dept": 1,
-            "answered": False,
-            "revisit_tries": 0,
-            "max_revisit_tries": 3,
-        },
-    )
-    steps = [
-        {
-            "outcome": "transferred",
-            "target_dept": 10,
-            "target_is_centre": False,
-            "co_depts": {"2": 2, "3": 3},
-        },
-        {"outcome": "signed"},
-    ]
-    for data in steps:
-        engine.complete(wf, engine.ready_tasks(opener, wf)[0].uuid, data)
-    wf = engine.load(fresh, engine.dump(wf))
-    for task in engine.ready_tasks(fresh, wf):
-        engine.complete(wf, task.uuid, {"outcome": "co_replied", "co_reply_data": {}})
-    return [t.name for t in engine.ready_tasks(fresh, wf)] != ["handle"]
-
-
 def db_floor(steps: int) -> float:
     """One UPDATE + one INSERT + commit on a small table through the app's session: ms/step."""
     from sqlalchemy import text
@@ -697,7 +662,6 @@ def bench_db(kind: str, n: int, profile: bool) -> dict:
 
         print(f"[{kind}] in-memory engine and database floor ...", flush=True)
         res["engine"] = engine_inmemory(max(20, n // 2))
-        res["mi_bug"] = mi_resume_bug()
         res["floor_ms"] = db_floor(max(1000, rec.steps // 2))
 
         if profile:
@@ -731,9 +695,7 @@ def bench_db(kind: str, n: int, profile: bool) -> dict:
     res["two"] = two_processes(url, n)
 
     print(f"[{kind}] HTTP via gunicorn -w 2, 2 client threads ...", flush=True)
-    entry = "wsgi_bench:app" if res["mi_bug"] else "wsgi:app"
-    res["gunicorn"] = gunicorn_run(url, n, depts, entry)
-    res["gunicorn"]["entry"] = entry
+    res["gunicorn"] = gunicorn_run(url, n, depts, "wsgi:app")
     with app.app_context():
         res["gunicorn"]["closed"] = check_closed(res["gunicorn"]["ids"])
         db.session.remove()
@@ -780,15 +742,6 @@ def report(res: dict) -> str:
         f"  HTTP+auth, gunicorn -w 2, 2 cl.: {res['gunicorn']['sps']:8.1f}   target >= "
         f"{TARGETS['http']:.0f} {mark(res['gunicorn']['sps'] >= TARGETS['http'])}  (p50 "
         f"{res['gunicorn']['p50_ms']:.1f} ms, p95 {res['gunicorn']['p95_ms']:.1f} ms)",
-        f"  gunicorn entry: {res['gunicorn']['entry']}"
-        + (
-            "  <- BUG: a co_reply round cannot be finished by a process that did not open it"
-            " (other worker / restart); wsgi:app answers 500 on the last co_reply. The run used"
-            " bench/wsgi_bench.py (bench/mi_wiring.py) to wire SpiffWorkflow's multi-instance"
-            " merge events on load."
-            if res["mi_bug"]
-            else "  (multi-instance resume check passed)"
-        ),
         "",
         "Latency per action, ms (p50 / p95)",
         f"  {'action':<18} {'n':>6}  {'service warm':>15}  {'service cold':>15}  "

@@ -49,15 +49,11 @@ def scope_values(case: Case) -> dict:
     }
 
 
-def sync_case(connection, case: Case) -> None:
-    """Copy the case's columns to its case_department rows (only the rows that differ)."""
-    values = scope_values(case)
-    connection.execute(
+def sync_case(case_id: int, values: dict):
+    """The UPDATE that copies changed case columns to all of the case's rows."""
+    return (
         update(CD)
-        .where(
-            CD.case_id == case.id,
-            or_(*(getattr(CD, k).is_distinct_from(v) for k, v in values.items())),
-        )
+        .where(CD.case_id == case_id)
         .values(**values)
         .execution_options(synchronize_session=False)
     )

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -49,6 +49,30 @@ ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin"})
 # case meanwhile) loads the stored state instead.
 _WORKFLOW_CACHE_SIZE = 2000
 _workflows: OrderedDict[int, tuple[int, object, int]] = OrderedDict()
+
+
+_instances = WorkflowInstance.__table__
+_open_tasks = OpenTask.__table__
+# A step's statements, built once: building and cache-keying them per step costs more than
+# running them on SQLite.
+_LOAD_FOR_STEP = (
+    select(Case, WorkflowInstance.version, WorkflowInstance.process_version_id)
+    .join(WorkflowInstance, WorkflowInstance.case_id == Case.id)
+    .where(Case.id == bindparam("case_id"))
+    .options(joinedload(Case.open_tasks))
+    .execution_options(populate_existing=True)
+)
+_CLAIM = (
+    update(_instances)
+    .where(
+        _instances.c.case_id == bindparam("b_case"),
+        _instances.c.version == bindparam("b_version"),
+    )
+    .values(version=bindparam("b_new"), state=bindparam("b_state"), updated_at=bindparam("b_at"))
+)
+_DELETE_TASKS = delete(_open_tasks).where(_open_tasks.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_TASKS = insert(_open_tasks)
+_INSERT_EVENT = insert(CaseEvent.__table__)
 
 
 @dataclass
@@ -206,17 +230,7 @@ def act(
 
 def _act(case_id, action_name, specs, data, user, task_uuid, client_ip) -> Case:
     # One read for the case, its open tasks and the engine-state version the step builds on.
-    found = (
-        db.session.execute(
-            select(Case, WorkflowInstance.version, WorkflowInstance.process_version_id)
-            .join(WorkflowInstance, WorkflowInstance.case_id == Case.id)
-            .where(Case.id == case_id)
-            .options(joinedload(Case.open_tasks))
-            .execution_options(populate_existing=True)
-        )
-        .unique()
-        .one_or_none()
-    )
+    found = db.session.execute(_LOAD_FOR_STEP, {"case_id": case_id}).unique().one_or_none()
     if found is None:
         raise case_not_found()
     # Nothing is written before the claim below, so a step needs one flush, at commit.
@@ -249,12 +263,20 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
     # The claim: the new state is written only over the version this step read. Of two
     # concurrent steps exactly one matches; the other's UPDATE waits for the winner's row
     # lock, then matches nothing (409), and its transaction has written nothing else.
-    claimed = db.session.execute(
-        update(WorkflowInstance)
-        .where(WorkflowInstance.case_id == case_id, WorkflowInstance.version == version)
-        .values(version=version + 1, state=engine.dump(workflow), updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = (
+        db.session.connection()
+        .execute(
+            _CLAIM,
+            {
+                "b_case": case_id,
+                "b_version": version,
+                "b_new": version + 1,
+                "b_state": engine.dump(workflow),
+                "b_at": now,
+            },
+        )
+        .rowcount
+    )
     if claimed != 1:
         raise concurrent_update()
 
@@ -337,27 +359,28 @@ def _project(
     gone = [r for r in old_rows if r.task_uuid not in ready_ids]
     new = [t for t in ready if t.uuid not in old_ids]
     if gone:
-        db.session.execute(
-            delete(OpenTask)
-            .where(OpenTask.id.in_([r.id for r in gone]))
-            .execution_options(synchronize_session=False)
-        )
+        db.session.connection().execute(_DELETE_TASKS, {"ids": [r.id for r in gone]})
         for row in gone:
             db.session.expunge(row)
     dues = deadlines.on_tasks_opened(case, new, {r.clock for r in gone}, now)
-    for t in new:
-        db.session.add(
-            OpenTask(
-                case_id=case.id,
-                task_uuid=t.uuid,
-                task_name=t.name,
-                title=t.title,
-                department_id=t.department_id,
-                from_department_id=t.from_department_id,
-                clock=t.clock,
-                created_at=now,
-                due_at=dues.get(t.uuid),
-            )
+    if new:
+        db.session.connection().execute(
+            _INSERT_TASKS,
+            [
+                {
+                    "case_id": case.id,
+                    "task_uuid": t.uuid,
+                    "task_name": t.name,
+                    "title": t.title,
+                    "department_id": t.department_id,
+                    "from_department_id": t.from_department_id,
+                    "assignee_id": None,
+                    "clock": t.clock,
+                    "created_at": now,
+                    "due_at": dues.get(t.uuid),
+                }
+                for t in new
+            ],
         )
     # Departments of the tasks just closed were recorded when those tasks opened.
     new_depts = {t.department_id for t in new} - {r.department_id for r in old_rows}
@@ -382,26 +405,27 @@ def _write_scope(case: Case, new_depts: set[int], before: dict | None) -> None:
     values = scope_index.scope_values(case)
     if new_depts:
         insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        db.session.execute(
-            insert(CaseDepartment)
-            .values([{"case_id": case.id, "department_id": d, **values} for d in sorted(new_depts)])
-            .on_conflict_do_nothing()
+        # Parameters as a list (executemany) so the statement compiles once, not per step.
+        db.session.connection().execute(
+            insert(CaseDepartment).on_conflict_do_nothing(),
+            [{"case_id": case.id, "department_id": d, **values} for d in sorted(new_depts)],
         )
     if before is not None and values != before:
-        scope_index.sync_case(db.session.connection(), case)
+        db.session.connection().execute(scope_index.sync_case(case.id, values))
 
 
 def _log(case: Case, user: User | None, action: str, now, client_ip: str, to_dept, data) -> None:
-    db.session.add(
-        CaseEvent(
-            case_id=case.id,
-            at=now,
-            user_id=user.id if user else None,
-            action=action,
-            from_department_id=user.department_id if user else None,
-            to_department_id=to_dept,
-            comment=str(data.get("comment") or data.get("reason") or ""),
-            data=data,
-            client_ip=client_ip,
-        )
+    db.session.connection().execute(
+        _INSERT_EVENT,
+        {
+            "case_id": case.id,
+            "at": now,
+            "user_id": user.id if user else None,
+            "action": action,
+            "from_department_id": user.department_id if user else None,
+            "to_department_id": to_dept,
+            "comment": str(data.get("comment") or data.get("reason") or ""),
+            "data": data,
+            "client_ip": client_ip,
+        },
     )
