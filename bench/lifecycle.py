@@ -242,7 +242,7 @@ def run_service_cases(n: int, first: int, rec: Recorder, cold: bool = False) -> 
     """Drive n cases through service.accept/act in this process; returns the case ids."""
     from sqlalchemy import select
 
-    from app.cases import service
+    from app.cases import service, workflow_cache
     from app.errors import Conflict, Invalid
     from app.extensions import db
     from app.models import User
@@ -254,7 +254,7 @@ def run_service_cases(n: int, first: int, rec: Recorder, cold: bool = False) -> 
     def timed(action: str, fn):
         while True:
             if cold:
-                service._workflows.clear()
+                workflow_cache.clear()
             t0 = time.perf_counter()
             try:
                 out = fn()
@@ -619,7 +619,7 @@ def gunicorn_run(url: str, n: int, depts: dict[str, int], entry: str) -> dict:
 
 
 def bench_db(kind: str, n: int, profile: bool) -> dict:
-    from app.cases import service
+    from app.cases import workflow_cache
     from app.extensions import db
 
     tmp = tempfile.TemporaryDirectory(prefix="minqing-bench-")
@@ -647,16 +647,16 @@ def bench_db(kind: str, n: int, profile: bool) -> dict:
         res["state_max"] = max(sizes)
 
         print(f"[{kind}] service level, cold cache (every step deserialises) ...", flush=True)
-        saved = service._WORKFLOW_CACHE_SIZE
-        service._WORKFLOW_CACHE_SIZE = 0
-        service._workflows.clear()
+        saved = workflow_cache.SIZE
+        workflow_cache.SIZE = 0
+        workflow_cache.clear()
         try:
             rec_c = Recorder()
             t0 = time.perf_counter()
             ids_c = run_service_cases(n, 100_000, rec_c, cold=True)
             wall = time.perf_counter() - t0
         finally:
-            service._WORKFLOW_CACHE_SIZE = saved
+            workflow_cache.SIZE = saved
         res["cold"] = {"steps": rec_c.steps, "wall": wall, "sps": rec_c.steps / wall, "rec": rec_c}
         res["cold_closed"] = check_closed(ids_c)
 

@@ -7,24 +7,31 @@ exactly one wins: the new state is written with an UPDATE guarded by the version
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from app import engine
 from app.auth import policy
-from app.cases import query_password, scope_index
+from app.cases import query_password, scope_index, workflow_cache
 from app.cases.handlers import HANDLERS, ActionContext
 from app.cases.numbering import next_number
 from app.clock import clock
 from app.deadlines import service as deadlines
-from app.errors import Conflict, DomainError, Invalid, NotFound, case_not_found, concurrent_update
+from app.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    case_not_found,
+    concurrent_update,
+)
 from app.extensions import db
 from app.forms.registry import ActionSpec, load_forms, validate
 from app.models import (
@@ -43,13 +50,6 @@ from app.models.org import CITY
 from app.processes import service as processes
 
 ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin"})
-
-# Workflows of recently advanced cases: case id -> (instance version, workflow, process
-# version id). A hit skips deserialisation; a version mismatch (another process moved the
-# case meanwhile) loads the stored state instead.
-_WORKFLOW_CACHE_SIZE = 2000
-_workflows: OrderedDict[int, tuple[int, object, int]] = OrderedDict()
-
 
 _instances = WorkflowInstance.__table__
 _open_tasks = OpenTask.__table__
@@ -103,7 +103,7 @@ def accept(
 ) -> tuple[Case, str | None, bool]:
     """Register a demand. Returns (case, query password or None if replayed, created)."""
     if not (user.role_codes & ACCEPT_ROLES):
-        raise policy.Forbidden(
+        raise Forbidden(
             "role_not_allowed", "您的角色不能受理工单", "Your roles cannot accept cases"
         )
     if idempotency_key:
@@ -198,7 +198,7 @@ def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: 
     )
     db.session.add(instance)
     db.session.flush()
-    _remember(case.id, 1, workflow, version.id)
+    workflow_cache.remember(db.session(), case.id, 1, workflow)
     return case, password
 
 
@@ -290,39 +290,19 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
         data={**data, **ctx.event_data},
     )
     _project(case, compiled, workflow, rows, now, user, client_ip, scope_before)
-    _remember(case_id, version + 1, workflow, process_version_id)
+    workflow_cache.remember(db.session(), case_id, version + 1, workflow)
     return case
 
 
 def _workflow(case_id: int, version: int, compiled):
     """The case's workflow at `version`: the cached object when it matches, else loaded."""
-    hit = _workflows.pop(case_id, None)
-    if hit is not None and hit[0] == version:
-        return hit[1]
+    cached = workflow_cache.take(case_id, version)
+    if cached is not None:
+        return cached
     blob = db.session.scalar(
         select(WorkflowInstance.state).where(WorkflowInstance.case_id == case_id)
     )
     return engine.load(compiled, blob)
-
-
-def _remember(case_id: int, version: int, workflow, process_version_id: int) -> None:
-    # Cached on commit only: a rolled-back step must not leave its workflow behind.
-    db.session.info.setdefault("workflows", {})[case_id] = (version, workflow, process_version_id)
-
-
-@event.listens_for(Session, "after_commit")
-def _cache_committed_workflows(session) -> None:
-    for case_id, entry in session.info.pop("workflows", {}).items():
-        _workflows[case_id] = entry
-        _workflows.move_to_end(case_id)
-    while len(_workflows) > _WORKFLOW_CACHE_SIZE:
-        _workflows.popitem(last=False)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_uncommitted_workflows(session) -> None:
-    for case_id in session.info.pop("workflows", {}):
-        _workflows.pop(case_id, None)
 
 
 def _pick_task(rows, specs: list[ActionSpec], user: User, task_uuid, case: Case, action_name):

@@ -370,7 +370,7 @@ def test_restricted_engine_runs_harmless_scripts():
 
 def test_joint_handling_continues_after_a_restart(api, dept, keep_versions):
     """Another worker (or a restart) loads the case against its own freshly compiled spec."""
-    from app.cases import service
+    from app.cases import workflow_cache
 
     case_id = api.create()["id"]
     co = [dept("housing"), dept("transport")]
@@ -380,7 +380,7 @@ def test_joint_handling_continues_after_a_restart(api, dept, keep_versions):
     api.act(case_id, "sign", "urban_handler")
     for handler in ("housing_handler", "transport_handler"):
         processes._compiled.clear()  # as in a new process: nothing compiled, nothing cached
-        service._workflows.clear()
+        workflow_cache.clear()
         api.act(case_id, "co_reply", handler, text="协办意见")
     assert [t["task_name"] for t in api.get(case_id)["open_tasks"]] == ["handle"]
     api.act(case_id, "reply", "urban_handler", text="已修复", result_code="resolved")
