@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, union_all, update
+from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.models import Case, CaseDepartment
 from app.models.case import FINISHED
@@ -49,14 +51,35 @@ def scope_values(case: Case) -> dict:
     }
 
 
-def sync_case(case_id: int, values: dict):
-    """The UPDATE that copies changed case columns to all of the case's rows."""
-    return (
-        update(CD)
-        .where(CD.case_id == case_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+_rows = CD.__table__
+# Built once: a step runs these with new parameters only.
+_ADD_ROWS = {
+    "postgresql": pg_insert(_rows).on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(_rows).on_conflict_do_nothing(),
+}
+_SYNC_CASE = (
+    update(_rows)
+    .where(_rows.c.case_id == bindparam("b_case"))
+    .values(
+        status=bindparam("b_status"),
+        created_at=bindparam("b_created_at"),
+        overdue=bindparam("b_overdue"),
+        due_at=bindparam("b_due_at"),
     )
+)
+
+
+def add_rows(connection, case_id: int, department_ids: set[int], values: dict) -> None:
+    """Rows for departments the case reaches (existing rows are left alone)."""
+    connection.execute(
+        _ADD_ROWS[connection.dialect.name],
+        [{"case_id": case_id, "department_id": d, **values} for d in sorted(department_ids)],
+    )
+
+
+def sync_case(connection, case_id: int, values: dict) -> None:
+    """Copy changed case columns to all of the case's rows."""
+    connection.execute(_SYNC_CASE, {"b_case": case_id, **{f"b_{k}": v for k, v in values.items()}})
 
 
 def mark_overdue_rows(connection, case_ids: list[int]) -> None:

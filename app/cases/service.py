@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
@@ -36,7 +34,6 @@ from app.extensions import db
 from app.forms.registry import ActionSpec, load_forms, validate
 from app.models import (
     Case,
-    CaseDepartment,
     CaseEvent,
     CaseType,
     Category,
@@ -384,14 +381,9 @@ def _write_scope(case: Case, new_depts: set[int], before: dict | None) -> None:
     """Record the departments the case reaches, with the case columns scoped lists read."""
     values = scope_index.scope_values(case)
     if new_depts:
-        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        # Parameters as a list (executemany) so the statement compiles once, not per step.
-        db.session.connection().execute(
-            insert(CaseDepartment).on_conflict_do_nothing(),
-            [{"case_id": case.id, "department_id": d, **values} for d in sorted(new_depts)],
-        )
+        scope_index.add_rows(db.session.connection(), case.id, new_depts, values)
     if before is not None and values != before:
-        db.session.connection().execute(scope_index.sync_case(case.id, values))
+        scope_index.sync_case(db.session.connection(), case.id, values)
 
 
 def _log(case: Case, user: User | None, action: str, now, client_ip: str, to_dept, data) -> None:
