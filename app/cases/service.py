@@ -69,6 +69,11 @@ _CLAIM = (
 )
 _DELETE_TASKS = delete(_open_tasks).where(_open_tasks.c.id.in_(bindparam("ids", expanding=True)))
 _INSERT_TASKS = insert(_open_tasks)
+_REUSE_TASK_ROW = (
+    update(_open_tasks)
+    .where(_open_tasks.c.id == bindparam("b_id"))
+    .values({c.name: bindparam(f"b_{c.name}") for c in _open_tasks.c if c.name != "id"})
+)
 _INSERT_EVENT = insert(CaseEvent.__table__)
 
 
@@ -335,30 +340,25 @@ def _project(
     old_ids = {r.task_uuid for r in old_rows}
     gone = [r for r in old_rows if r.task_uuid not in ready_ids]
     new = [t for t in ready if t.uuid not in old_ids]
-    if gone:
-        db.session.connection().execute(_DELETE_TASKS, {"ids": [r.id for r in gone]})
-        for row in gone:
-            db.session.expunge(row)
     dues = deadlines.on_tasks_opened(case, new, {r.clock for r in gone}, now)
-    if new:
-        db.session.connection().execute(
-            _INSERT_TASKS,
-            [
-                {
-                    "case_id": case.id,
-                    "task_uuid": t.uuid,
-                    "task_name": t.name,
-                    "title": t.title,
-                    "department_id": t.department_id,
-                    "from_department_id": t.from_department_id,
-                    "assignee_id": None,
-                    "clock": t.clock,
-                    "created_at": now,
-                    "due_at": dues.get(t.uuid),
-                }
-                for t in new
-            ],
-        )
+    _replace_task_rows(
+        gone,
+        [
+            {
+                "case_id": case.id,
+                "task_uuid": t.uuid,
+                "task_name": t.name,
+                "title": t.title,
+                "department_id": t.department_id,
+                "from_department_id": t.from_department_id,
+                "assignee_id": None,
+                "clock": t.clock,
+                "created_at": now,
+                "due_at": dues.get(t.uuid),
+            }
+            for t in new
+        ],
+    )
     # Departments of the tasks just closed were recorded when those tasks opened.
     new_depts = {t.department_id for t in new} - {r.department_id for r in old_rows}
     case.updated_at = now
@@ -375,6 +375,27 @@ def _project(
         # Several parallel tasks (joint handling): the lead department that waits on them.
         case.current_department_id = depts.pop() if len(depts) == 1 else leads.pop()
     _write_scope(case, new_depts, scope_before)
+
+
+def _replace_task_rows(gone: list[OpenTask], new_rows: list[dict]) -> None:
+    """Delete the closed tasks' rows and insert the opened ones'. A closed task's row is
+    rewritten as an opened task's where it can: one statement instead of two."""
+    connection = db.session.connection()
+    reused = min(len(gone), len(new_rows))
+    if reused:
+        connection.execute(
+            _REUSE_TASK_ROW,
+            [
+                {"b_id": old.id, **{f"b_{k}": v for k, v in row.items()}}
+                for old, row in zip(gone, new_rows, strict=False)
+            ],
+        )
+    if len(gone) > reused:
+        connection.execute(_DELETE_TASKS, {"ids": [r.id for r in gone[reused:]]})
+    if len(new_rows) > reused:
+        connection.execute(_INSERT_TASKS, new_rows[reused:])
+    for row in gone:
+        db.session.expunge(row)
 
 
 def _write_scope(case: Case, new_depts: set[int], before: dict | None) -> None:
