@@ -30,11 +30,9 @@ from app.clock import clock  # noqa: E402
 from app.config import database_url  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Case, CaseNumberCounter, Department, OpenTask, User  # noqa: E402
-from app.processes import service as processes  # noqa: E402
 from app.seed.bulk import THROUGH_SERVICE, seed_bulk_cases  # noqa: E402
 from app.seed.cases import seed_demo_cases  # noqa: E402
-from app.seed.org import seed_org, seed_users  # noqa: E402
-from app.seed.reference import seed_reference  # noqa: E402
+from app.seed.city import seed_city  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/minqing_bench"
 TARGET_MS = 20.0
@@ -61,9 +59,7 @@ def ensure_database(url: str) -> None:
 def prepare(count: int, reuse: bool) -> None:
     started = time.perf_counter()
     upgrade()
-    seed_reference(clock.now().year)
-    seed_users(seed_org(), "bench12345")
-    processes.deploy(processes.read_files(), by="bench")
+    seed_city(clock.now().year, "bench12345", by="bench")
     have = db.session.scalar(select(func.count()).select_from(Case))
     if reuse and have >= count:
         print(f"reusing {have:,} cases")

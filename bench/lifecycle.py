@@ -178,9 +178,7 @@ def prepare_database(url: str) -> None:
     from sqlalchemy import text
 
     from app.extensions import db
-    from app.processes import service as processes
-    from app.seed.org import seed_org, seed_users
-    from app.seed.reference import seed_reference
+    from app.seed.city import seed_city
 
     app = make_app(url)
     with app.app_context():
@@ -189,9 +187,7 @@ def prepare_database(url: str) -> None:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
-        seed_reference(2026)
-        seed_users(seed_org(), PASSWORD)
-        processes.deploy(processes.read_files(), by="bench")
+        seed_city(2026, PASSWORD, by="bench")
         db.session.remove()
         db.engine.dispose()
 

@@ -26,9 +26,7 @@ from app.models import (
     User,
     WorkflowInstance,
 )
-from app.processes import service as processes
-from app.seed.org import seed_org, seed_users
-from app.seed.reference import seed_reference
+from app.seed.city import seed_city
 
 PASSWORD = "test-pass"
 CASE_TABLES = (CaseEvent, OpenTask, CaseDepartment, WorkflowInstance, Case, CaseNumberCounter)
@@ -50,9 +48,7 @@ def app():
                     conn.execute(text("DROP SCHEMA public CASCADE"))
                     conn.execute(text("CREATE SCHEMA public"))
             upgrade()
-            seed_reference(2026)
-            seed_users(seed_org(), PASSWORD)
-            processes.deploy(processes.read_files(), by="tests")
+            seed_city(2026, PASSWORD, by="tests")
         yield app
         with app.app_context():
             db.engine.dispose()

@@ -8,11 +8,9 @@ import click
 from flask import Blueprint
 
 from app.clock import clock
-from app.processes import service as processes
 from app.seed.bulk import BULK_THRESHOLD, THROUGH_SERVICE, seed_bulk_cases
 from app.seed.cases import seed_demo_cases
-from app.seed.org import seed_org, seed_users
-from app.seed.reference import seed_reference
+from app.seed.city import seed_city
 
 bp = Blueprint("seed_cli", __name__, cli_group="seed")
 
@@ -30,10 +28,7 @@ bp = Blueprint("seed_cli", __name__, cli_group="seed")
 )
 def demo_command(password: str, count: int) -> None:
     """Build a demo city: departments, logins, case types, holidays, cases in every status."""
-    seed_reference(clock.now().year)
-    depts = seed_org()
-    logins = seed_users(depts, password)
-    version, _created = processes.deploy(processes.read_files(), by="seed")
+    depts, logins, version = seed_city(clock.now().year, password, by="seed")
     started = time.perf_counter()
     if count > BULK_THRESHOLD:
         made = seed_demo_cases(THROUGH_SERVICE)
