@@ -31,7 +31,7 @@ def _user(username: str) -> User:
     return db.session.scalar(select(User).filter_by(username=username))
 
 
-def _handler_of(dept_id: int) -> User:
+def _someone_at(dept_id: int) -> User:
     return db.session.scalar(select(User).filter_by(department_id=dept_id))
 
 
@@ -40,16 +40,26 @@ def drive_to(case_id: int, stage: str, target: Department) -> None:
     dispatcher = _user("dispatcher")
     order = STAGES.index(stage)
     if order >= 1:
-        service.act(case_id, "transfer", {"target_department_id": target.id}, dispatcher)
+        centre = target.parent
+        if centre is not None and centre.kind == "district":
+            # Through the district centre: it signs for the case and forwards it.
+            service.act(case_id, "transfer", {"target_department_id": centre.id}, dispatcher)
+            district_dispatcher = _someone_at(centre.id)
+            service.act(case_id, "sign", {}, district_dispatcher)
+            service.act(
+                case_id, "transfer", {"target_department_id": target.id}, district_dispatcher
+            )
+        else:
+            service.act(case_id, "transfer", {"target_department_id": target.id}, dispatcher)
     if order >= 2:
-        handler = _handler_of(target.id)
+        handler = _someone_at(target.id)
         service.act(case_id, "sign", {}, handler)
     if order >= 3:
         service.act(
             case_id,
             "reply",
             {"text": "已安排人员现场处理，问题已解决。", "result_code": "resolved"},
-            _handler_of(target.id),
+            _someone_at(target.id),
         )
     if order >= 4:
         service.act(case_id, "revisit", {"result": "satisfied"}, _user("revisit"))
@@ -61,7 +71,6 @@ def seed_demo_cases(count: int, seed: int = 12345) -> int:
     departments = list(
         db.session.scalars(select(Department).filter_by(kind="department").order_by(Department.id))
     )
-    city_level = [d for d in departments if d.path.count("/") == 3]
     start = clock.now()
     made = 0
     try:
@@ -85,7 +94,7 @@ def seed_demo_cases(count: int, seed: int = 12345) -> int:
             )
             if not answered:
                 clock.advance(hours=1)
-                drive_to(case.id, STAGES[i % len(STAGES)], rng.choice(city_level))
+                drive_to(case.id, STAGES[i % len(STAGES)], rng.choice(departments))
             made += 1
     finally:
         clock.unfreeze()
