@@ -47,5 +47,3 @@ class Config:
     PAUSE_CLOCK_WHILE_DECIDING = os.environ.get("MINQING_PAUSE_CLOCK", "1") == "1"
     WORKDAY_START = os.environ.get("MINQING_WORKDAY_START", "09:00")
     WORKDAY_END = os.environ.get("MINQING_WORKDAY_END", "17:00")
-    # Far-overdue escalation threshold, in working days past the handling deadline.
-    ESCALATE_AFTER_DAYS = int(os.environ.get("MINQING_ESCALATE_AFTER_DAYS", "3"))

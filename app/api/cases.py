@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -63,10 +65,15 @@ class CaseDetail(MethodView):
         return queries.detail(user, queries.get_visible_case(user, ref))
 
 
-def _action_view(action_name: str, doc: str):
+def _action_view(action_name: str, doc: str, description: str):
     @blp.arguments(ActionBodySchema)
     @blp.response(200)
-    @blp.doc(security=SECURITY, summary=doc, operationId=f"case_{action_name}")
+    @blp.doc(
+        security=SECURITY,
+        summary=doc,
+        description=description,
+        operationId=f"case_{action_name}",
+    )
     def view(body, case_id: int):
         user = current_user()
         case = service.act(
@@ -89,8 +96,14 @@ def register_action_routes(forms_dir: str) -> None:
     for name, specs in sorted(forms.actions.items()):
         title = specs[0].title
         path = "/<int:case_id>/" + name.replace("_", "-")
+        # The form's JSON Schema for `data`, per task that offers the action.
+        description = "\n\n".join(
+            f"On task `{spec.task}`, `data` must satisfy:\n\n```json\n"
+            f"{json.dumps(spec.schema, ensure_ascii=False, indent=2)}\n```"
+            for spec in specs
+        )
         blp.route(path, methods=["POST"], endpoint=f"action_{name}")(
-            _action_view(name, f"{title['zh']} {title['en']}")
+            _action_view(name, f"{title['zh']} {title['en']}", description)
         )
 
     # Any other action name: a JSON 404 `unknown_action` (the routes above match first).
