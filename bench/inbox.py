@@ -170,6 +170,20 @@ def cases_to_time() -> list[tuple[str, str, str, dict]]:
             (f"list {username} status=closed", "list", username, {**listing, "status": "closed"}),
             (f"list {username} overdue", "list", username, {**listing, "overdue": True}),
             (f"list {username} q phone", "list", username, {**listing, "q": phone_fragment}),
+            # Filters and sorts the scope index does not carry: the EXISTS path.
+            (
+                f"list {username} type=complaint",
+                "list",
+                username,
+                {**listing, "case_type": "complaint"},
+            ),
+            (f"list {username} channel=web", "list", username, {**listing, "channel": "web"}),
+            (
+                f"list {username} sort -handle_due_at",
+                "list",
+                username,
+                {**listing, "sort": "-handle_due_at"},
+            ),
         ]
     return out
 

@@ -33,6 +33,10 @@ def _case_types() -> dict[int, str]:
     return dict(db.session.execute(select(CaseType.id, CaseType.code)).all())
 
 
+def _case_type_id(code: str) -> int | None:
+    return db.session.scalar(select(CaseType.id).filter_by(code=code))
+
+
 def summary(case: Case, types: dict[int, str], now: datetime) -> dict:
     return {
         "id": case.id,
@@ -71,6 +75,10 @@ def _scoped_page(dept_ids: list[int], args: dict, now: datetime) -> tuple[list, 
     if "overdue" in args:
         cond = scope_index.overdue_condition(now)
         conds.append(cond if args["overdue"] else ~cond)
+    if "case_type" in args:
+        conds.append(CaseDepartment.case_type_id == _case_type_id(args["case_type"]))
+    if "channel" in args:
+        conds.append(CaseDepartment.channel == args["channel"])
     page, per_page = args["page"], args["per_page"]
     descending = args["sort"] == "-created_at"
     total = db.session.scalar(scope_index.count_cases(dept_ids, conds, TOTAL_CAP))
@@ -103,8 +111,7 @@ def list_cases(user: User, args: dict) -> dict:
     if "department_id" in args:
         query = query.where(Case.current_department_id == args["department_id"])
     if "case_type" in args:
-        type_id = db.session.scalar(select(CaseType.id).filter_by(code=args["case_type"]))
-        query = query.where(Case.case_type_id == type_id)
+        query = query.where(Case.case_type_id == _case_type_id(args["case_type"]))
     if "channel" in args:
         query = query.where(Case.channel == args["channel"])
     if "created_from" in args:

@@ -48,6 +48,8 @@ def scope_values(case: Case) -> dict:
         "due_at": running_due(
             case.status, case.clock_paused_at, case.sign_due_at, case.handle_due_at
         ),
+        "case_type_id": case.case_type_id,
+        "channel": case.channel,
     }
 
 
@@ -65,6 +67,8 @@ _SYNC_CASE = (
         created_at=bindparam("b_created_at"),
         overdue=bindparam("b_overdue"),
         due_at=bindparam("b_due_at"),
+        case_type_id=bindparam("b_case_type_id"),
+        channel=bindparam("b_channel"),
     )
 )
 
@@ -96,7 +100,7 @@ def mark_overdue_rows(connection, case_ids: list[int]) -> None:
 # --- Reading ---------------------------------------------------------------------------------
 
 SORTS = {"created_at", "-created_at"}
-FILTERS = {"status", "created_from", "created_to", "overdue"}
+FILTERS = {"status", "created_from", "created_to", "overdue", "case_type", "channel"}
 
 
 def overdue_condition(now: datetime):

@@ -136,8 +136,9 @@ class CaseDepartment(db.Model):
     """Every department a case has been sent to: the scope index for department users.
 
     It also carries copies of the case columns that scoped lists filter and sort on (status,
-    intake time, overdue flag, running deadline), so that a department's list is read from this
-    table's indexes alone: app/cases/scope_index.py keeps them equal to the case's.
+    intake time, overdue flag, running deadline, case type, channel), so that a department's
+    list is read from this table's indexes alone: app/cases/scope_index.py keeps them equal to
+    the case's.
     """
 
     __tablename__ = "case_department"
@@ -159,6 +160,22 @@ class CaseDepartment(db.Model):
             postgresql_include=["status", "overdue", "due_at"],
             sqlite_where=_SCOPE_MAY_BE_OVERDUE,
         ),
+        Index(
+            "ix_case_department_dept_type_created",
+            "department_id",
+            "case_type_id",
+            "created_at",
+            "case_id",
+            postgresql_include=["status", "overdue", "due_at"],
+        ),
+        Index(
+            "ix_case_department_dept_channel_created",
+            "department_id",
+            "channel",
+            "created_at",
+            "case_id",
+            postgresql_include=["status", "overdue", "due_at"],
+        ),
     )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_case.id"), primary_key=True)
@@ -172,6 +189,10 @@ class CaseDepartment(db.Model):
     # The earliest of sign_due_at / handle_due_at while one runs (open, clock not paused), else
     # NULL: the case is overdue when `overdue OR due_at < now` (see deadlines.overdue_condition).
     due_at: Mapped[datetime | None] = mapped_column()
+    # Set at intake and never changed: copied for the type and channel filters (a copy, so no
+    # foreign key of its own; the case row holds the reference).
+    case_type_id: Mapped[int | None] = mapped_column()
+    channel: Mapped[str | None] = mapped_column(String(16))
 
 
 class CaseEvent(db.Model):

@@ -212,6 +212,8 @@ def scope_copies(row: dict) -> dict:
         "due_at": running_due(
             row["status"], row["clock_paused_at"], row["sign_due_at"], row["handle_due_at"]
         ),
+        "case_type_id": row["case_type_id"],
+        "channel": row["channel"],
     }
 
 

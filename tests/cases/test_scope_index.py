@@ -55,6 +55,10 @@ def test_copies_follow_every_step_and_the_scheduler():
                 {"overdue": False},
                 {"overdue": True, "sort": "created_at"},
                 {"page": 2, "sort": "created_at"},
+                {"case_type": "complaint"},
+                {"case_type": "help", "overdue": True},
+                {"channel": "web"},
+                {"channel": "phone", "status": "closed"},
             ):
                 _lists_agree(username, args)
     finally:
