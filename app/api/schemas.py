@@ -86,19 +86,24 @@ class CaseSummarySchema(Schema):
     handle_due_at = fields.DateTime(allow_none=True)
 
 
-class PageSchema(Schema):
-    items = fields.List(fields.Nested(CaseSummarySchema))
+class PagingSchema(Schema):
+    """What every page of a list says besides its items."""
+
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer(
         metadata={
-            "description": "matching cases, counted up to 1000: when total_capped is true, "
+            "description": "matching items, counted up to 1000: when total_capped is true, "
             "there are more than 1000 (the total is then 1000)"
         }
     )
     total_capped = fields.Boolean(
-        metadata={"description": "true: more than `total` (1000) cases match; not counted further"}
+        metadata={"description": "true: more than `total` (1000) items match; not counted further"}
     )
+
+
+class PageSchema(PagingSchema):
+    items = fields.List(fields.Nested(CaseSummarySchema))
 
 
 class CreatedCaseSchema(Schema):
@@ -131,16 +136,5 @@ class InboxItemSchema(Schema):
     case = fields.Nested(CaseSummarySchema)
 
 
-class InboxPageSchema(Schema):
+class InboxPageSchema(PagingSchema):
     items = fields.List(fields.Nested(InboxItemSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer(
-        metadata={
-            "description": "matching tasks, counted up to 1000: when total_capped is true, "
-            "there are more than 1000 (the total is then 1000)"
-        }
-    )
-    total_capped = fields.Boolean(
-        metadata={"description": "true: more than `total` (1000) tasks match; not counted further"}
-    )

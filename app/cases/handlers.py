@@ -17,7 +17,7 @@ from app.deadlines import service as deadlines
 from app.errors import Invalid
 from app.extensions import db
 from app.forms.registry import ActionSpec
-from app.models import Case, Department, OpenTask, User
+from app.models import Case, CaseEvent, Department, OpenTask, User
 
 
 @dataclass
@@ -179,8 +179,6 @@ def approve_extension(ctx: ActionContext) -> None:
 
 
 def _requested_extension_days(case_id: int) -> int:
-    from app.models import CaseEvent
-
     event = db.session.scalar(
         select(CaseEvent)
         .where(CaseEvent.case_id == case_id, CaseEvent.action == "extension_request")

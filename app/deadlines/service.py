@@ -18,7 +18,7 @@ from sqlalchemy import and_, literal_column, or_, select, update
 from app.cases import scope_index
 from app.extensions import db
 from app.models import Case, Holiday, TimeLimit
-from app.models.case import CLOSED, HANDLING, REPLIED
+from app.models.case import CLOSED, REPLIED
 from app.models.catalog import HOLIDAY, MAKEUP_WORKDAY
 
 from .calendar import WorkCalendar
@@ -200,18 +200,3 @@ def status_words(case: Case, now: datetime) -> dict:
     if late and case.status == REPLIED:
         zh, en = "逾期已答复待回访", "Replied overdue, awaiting revisit"
     return {"status": case.status, "overdue": late, "zh": zh, "en": en}
-
-
-__all__ = [
-    "HANDLING",
-    "extend_handling_clock",
-    "invalidate",
-    "is_overdue",
-    "mark_overdue",
-    "on_tasks_opened",
-    "overdue_condition",
-    "reset_handling_clock",
-    "status_words",
-    "time_limit",
-    "work_calendar",
-]

@@ -31,22 +31,27 @@ from app.models import (
     CaseNumberCounter,
     Department,
     OpenTask,
-    User,
     WorkflowInstance,
 )
 from app.models.case import CLOSED, REPLIED
-from app.models.catalog import CASE_TYPES, CHANNELS, PRIORITIES
-from app.seed.cases import DEMANDS, STAGES, drive_to
+from app.models.catalog import CHANNELS
+from app.seed.cases import (
+    DEMANDS,
+    GIVEN,
+    PLACES,
+    STAGES,
+    STREETS,
+    SURNAMES,
+    drive_to,
+    random_intake,
+    user_named,
+)
 
 BULK_THRESHOLD = 500  # above this many cases, `flask seed demo` clones templates in bulk
 THROUGH_SERVICE = 40  # cases still made one by one through the service before the clones
 OPEN_SHARE = 0.10  # share of cloned cases still open (one or two open tasks each)
 BATCH = 20_000
 
-SURNAMES = "张王李刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "军", "杰", "娟", "涛", "明", "超", "霞"]
-PLACES = ["东城区", "西城区", "南湖区"]
-STREETS = ["解放路", "人民路", "建设路", "和平街", "中山路", "滨湖大道", "光明巷", "新华路"]
 DETAILS = [
     "多次反映未果。",
     "希望尽快处理。",
@@ -72,27 +77,9 @@ class Template:
         return self.case["status"] != CLOSED
 
 
-def _user(username: str) -> User:
-    return db.session.scalar(select(User).filter_by(username=username))
-
-
-def _intake(rng: random.Random, n: int, answered: bool = False) -> service.Intake:
-    return service.Intake(
-        channel=rng.choice(CHANNELS),
-        citizen_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-        citizen_phone=f"13{rng.randint(0, 999999999):09d}",
-        citizen_address=f"{rng.choice(PLACES)}{rng.choice(STREETS)}{n}号",
-        content=rng.choice(DEMANDS),
-        case_type=rng.choice(list(CASE_TYPES)),
-        priority=rng.choice(PRIORITIES),
-        answered=answered,
-        answer="已按政策口径当场答复。" if answered else "",
-    )
-
-
 def make_templates(rng: random.Random) -> list[int]:
     """Template cases through the service: each department in each stage, plus intake ones."""
-    agent = _user("agent")
+    agent = user_named("agent")
     departments = list(
         db.session.scalars(select(Department).filter_by(kind="department").order_by(Department.id))
     )
@@ -106,7 +93,7 @@ def make_templates(rng: random.Random) -> list[int]:
         for n, (stage, dept) in enumerate(plan, start=1):
             clock.freeze(start - timedelta(hours=2))
             case, _password, _created = service.accept(
-                _intake(rng, n, answered=stage == "answered"), agent
+                random_intake(rng, n, answered=stage == "answered"), agent
             )
             if dept is not None:
                 clock.advance(hours=1)

@@ -27,7 +27,28 @@ DEMANDS = [
 STAGES = ["accepted", "transferred", "handling", "replied", "closed"]
 
 
-def _user(username: str) -> User:
+SURNAMES = "张王李刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "军", "杰", "娟", "涛", "明", "超", "霞"]
+PLACES = ["东城区", "西城区", "南湖区"]
+STREETS = ["解放路", "人民路", "建设路", "和平街", "中山路", "滨湖大道", "光明巷", "新华路"]
+
+
+def random_intake(rng: random.Random, n: int, answered: bool = False) -> service.Intake:
+    """A plausible demand from a made-up citizen; `n` numbers the address."""
+    return service.Intake(
+        channel=rng.choice(CHANNELS),
+        citizen_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+        citizen_phone=f"13{rng.randint(0, 999999999):09d}",
+        citizen_address=f"{rng.choice(PLACES)}{rng.choice(STREETS)}{n}号",
+        content=rng.choice(DEMANDS),
+        case_type=rng.choice(list(CASE_TYPES)),
+        priority=rng.choice(PRIORITIES),
+        answered=answered,
+        answer="已按政策口径当场答复。" if answered else "",
+    )
+
+
+def user_named(username: str) -> User:
     return db.session.scalar(select(User).filter_by(username=username))
 
 
@@ -37,7 +58,7 @@ def _someone_at(dept_id: int) -> User:
 
 def drive_to(case_id: int, stage: str, target: Department) -> None:
     """Advance a fresh case to `stage` through the service, as the people involved would."""
-    dispatcher = _user("dispatcher")
+    dispatcher = user_named("dispatcher")
     order = STAGES.index(stage)
     if order >= 1:
         centre = target.parent
@@ -62,12 +83,12 @@ def drive_to(case_id: int, stage: str, target: Department) -> None:
             _someone_at(target.id),
         )
     if order >= 4:
-        service.act(case_id, "revisit", {"result": "satisfied"}, _user("revisit"))
+        service.act(case_id, "revisit", {"result": "satisfied"}, user_named("revisit"))
 
 
 def seed_demo_cases(count: int, seed: int = 12345) -> int:
     rng = random.Random(seed)
-    agent = _user("agent")
+    agent = user_named("agent")
     departments = list(
         db.session.scalars(select(Department).filter_by(kind="department").order_by(Department.id))
     )
@@ -79,17 +100,7 @@ def seed_demo_cases(count: int, seed: int = 12345) -> int:
             clock.freeze(start - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 8)))
             answered = i % 10 == 9
             case, _password, _created = service.accept(
-                service.Intake(
-                    channel=rng.choice(CHANNELS),
-                    citizen_name=rng.choice(["张伟", "王芳", "李娜", "刘洋", "陈静"]),
-                    citizen_phone=f"138{rng.randint(0, 99999999):08d}",
-                    citizen_address=f"{rng.choice(['东城区', '西城区', '南湖区'])}某路{i + 1}号",
-                    content=rng.choice(DEMANDS),
-                    case_type=rng.choice(list(CASE_TYPES)),
-                    priority=rng.choice(PRIORITIES),
-                    answered=answered,
-                    answer="已按政策口径当场答复。" if answered else "",
-                ),
+                random_intake(rng, i + 1, answered),
                 agent,
             )
             if not answered:
