@@ -23,10 +23,10 @@ from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.models import Case, CaseDepartment
 from app.models.case import FINISHED
+from app.write_batch import WriteBatch
 
 CD = CaseDepartment
 
@@ -55,10 +55,8 @@ def scope_values(case: Case) -> dict:
 
 _rows = CD.__table__
 # Built once: a step runs these with new parameters only.
-_ADD_ROWS = {
-    "postgresql": pg_insert(_rows).on_conflict_do_nothing(),
-    "sqlite": sqlite_insert(_rows).on_conflict_do_nothing(),
-}
+# SQLite (3.24+) spells ON CONFLICT DO NOTHING as PostgreSQL does, so one statement serves both.
+_ADD_ROWS = pg_insert(_rows).on_conflict_do_nothing()
 _SYNC_CASE = (
     update(_rows)
     .where(_rows.c.case_id == bindparam("b_case"))
@@ -73,17 +71,17 @@ _SYNC_CASE = (
 )
 
 
-def add_rows(connection, case_id: int, department_ids: set[int], values: dict) -> None:
+def add_rows(writes: WriteBatch, case_id: int, department_ids: set[int], values: dict) -> None:
     """Rows for departments the case reaches (existing rows are left alone)."""
-    connection.execute(
-        _ADD_ROWS[connection.dialect.name],
+    writes.add(
+        _ADD_ROWS,
         [{"case_id": case_id, "department_id": d, **values} for d in sorted(department_ids)],
     )
 
 
-def sync_case(connection, case_id: int, values: dict) -> None:
+def sync_case(writes: WriteBatch, case_id: int, values: dict) -> None:
     """Copy changed case columns to all of the case's rows."""
-    connection.execute(_SYNC_CASE, {"b_case": case_id, **{f"b_{k}": v for k, v in values.items()}})
+    writes.add(_SYNC_CASE, {"b_case": case_id, **{f"b_{k}": v for k, v in values.items()}})
 
 
 def mark_overdue_rows(connection, case_ids: list[int]) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import bindparam, delete, insert, inspect, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import engine
 from app.auth import policy
@@ -45,6 +46,7 @@ from app.models import (
 from app.models.case import CLOSED
 from app.models.org import CITY
 from app.processes import service as processes
+from app.write_batch import WriteBatch
 
 ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin"})
 
@@ -67,7 +69,7 @@ _CLAIM = (
     )
     .values(version=bindparam("b_new"), state=bindparam("b_state"), updated_at=bindparam("b_at"))
 )
-_DELETE_TASKS = delete(_open_tasks).where(_open_tasks.c.id.in_(bindparam("ids", expanding=True)))
+_DELETE_TASK = delete(_open_tasks).where(_open_tasks.c.id == bindparam("b_id"))
 _INSERT_TASKS = insert(_open_tasks)
 _REUSE_TASK_ROW = (
     update(_open_tasks)
@@ -75,6 +77,11 @@ _REUSE_TASK_ROW = (
     .values({c.name: bindparam(f"b_{c.name}") for c in _open_tasks.c if c.name != "id"})
 )
 _INSERT_EVENT = insert(CaseEvent.__table__)
+_INSERT_INSTANCE = insert(_instances)
+_cases = Case.__table__
+# ORM attribute name -> column name, for the case columns a step writes itself.
+_CASE_COLUMNS = {attr.key: attr.columns[0].name for attr in inspect(Case).column_attrs}
+_UPDATE_CASE: dict[frozenset, object] = {}
 
 
 @dataclass
@@ -188,18 +195,22 @@ def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: 
             "max_revisit_tries": current_app.config["MAX_REVISIT_TRIES"],
         },
     )
-    _log(case, user, "accept", now, client_ip, to_dept=None, data={"channel": intake.channel})
-    _project(case, compiled, workflow, [], now, user, client_ip, scope_before=None)
-    instance = WorkflowInstance(
-        case_id=case.id,
-        process_version_id=version.id,
-        serializer_version=engine.SERIALIZER_VERSION,
-        state=engine.dump(workflow),
-        version=1,
-        updated_at=now,
+    writes = WriteBatch()
+    writes.add(
+        _INSERT_INSTANCE,
+        {
+            "case_id": case.id,
+            "process_version_id": version.id,
+            "serializer_version": engine.SERIALIZER_VERSION,
+            "state": engine.dump(workflow),
+            "version": 1,
+            "updated_at": now,
+        },
     )
-    db.session.add(instance)
-    db.session.flush()
+    _log(writes, case, user, "accept", now, client_ip, None, {"channel": intake.channel})
+    _project(writes, case, compiled, workflow, [], now, user, client_ip, scope_before=None)
+    _update_case(writes, case)
+    writes.run(db.session.connection())
     workflow_cache.remember(db.session(), case.id, 1, workflow)
     return case, password
 
@@ -264,25 +275,20 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
 
     # The claim: the new state is written only over the version this step read. Of two
     # concurrent steps exactly one matches; the other's UPDATE waits for the winner's row
-    # lock, then matches nothing (409), and its transaction has written nothing else.
-    claimed = (
-        db.session.connection()
-        .execute(
-            _CLAIM,
-            {
-                "b_case": case_id,
-                "b_version": version,
-                "b_new": version + 1,
-                "b_state": engine.dump(workflow),
-                "b_at": now,
-            },
-        )
-        .rowcount
+    # lock, then matches nothing (409), and its transaction is rolled back.
+    writes = WriteBatch()
+    writes.add(
+        _CLAIM,
+        {
+            "b_case": case_id,
+            "b_version": version,
+            "b_new": version + 1,
+            "b_state": engine.dump(workflow),
+            "b_at": now,
+        },
     )
-    if claimed != 1:
-        raise concurrent_update()
-
     _log(
+        writes,
         case,
         user,
         spec.name,
@@ -291,7 +297,17 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
         to_dept=ctx.to_department_id,
         data={**data, **ctx.event_data},
     )
-    _project(case, compiled, workflow, rows, now, user, client_ip, scope_before)
+    _project(writes, case, compiled, workflow, rows, now, user, client_ip, scope_before)
+    _update_case(writes, case)
+    try:
+        claimed = writes.run(db.session.connection())[0]
+    except DBAPIError:
+        # A statement after a claim that lost can trip over the winner's rows: still a 409.
+        if writes.rowcounts[:1] == [0]:
+            raise concurrent_update() from None
+        raise
+    if claimed != 1:
+        raise concurrent_update()
     workflow_cache.remember(db.session(), case_id, version + 1, workflow)
     return case
 
@@ -332,7 +348,15 @@ def _pick_task(rows, specs: list[ActionSpec], user: User, task_uuid, case: Case,
 
 
 def _project(
-    case: Case, compiled, workflow, old_rows, now, user, client_ip, scope_before: dict | None
+    writes: WriteBatch,
+    case: Case,
+    compiled,
+    workflow,
+    old_rows,
+    now,
+    user,
+    client_ip,
+    scope_before: dict | None,
 ) -> None:
     """Write the case's open-task rows, clocks and status from the workflow's ready tasks."""
     ready = engine.ready_tasks(compiled, workflow)
@@ -342,6 +366,7 @@ def _project(
     new = [t for t in ready if t.uuid not in old_ids]
     dues = deadlines.on_tasks_opened(case, new, {r.clock for r in gone}, now)
     _replace_task_rows(
+        writes,
         gone,
         [
             {
@@ -367,23 +392,22 @@ def _project(
         case.closed_at = now
         case.current_department_id = None
         case.sign_due_at = None
-        _log(case, user, "close", now, client_ip, to_dept=None, data={})
+        _log(writes, case, user, "close", now, client_ip, to_dept=None, data={})
     else:
         case.status = ready[0].status
         depts = {t.department_id for t in ready}
         leads = {t.from_department_id for t in ready}
         # Several parallel tasks (joint handling): the lead department that waits on them.
         case.current_department_id = depts.pop() if len(depts) == 1 else leads.pop()
-    _write_scope(case, new_depts, scope_before)
+    _write_scope(writes, case, new_depts, scope_before)
 
 
-def _replace_task_rows(gone: list[OpenTask], new_rows: list[dict]) -> None:
+def _replace_task_rows(writes: WriteBatch, gone: list[OpenTask], new_rows: list[dict]) -> None:
     """Delete the closed tasks' rows and insert the opened ones'. A closed task's row is
     rewritten as an opened task's where it can: one statement instead of two."""
-    connection = db.session.connection()
     reused = min(len(gone), len(new_rows))
     if reused:
-        connection.execute(
+        writes.add(
             _REUSE_TASK_ROW,
             [
                 {"b_id": old.id, **{f"b_{k}": v for k, v in row.items()}}
@@ -391,24 +415,46 @@ def _replace_task_rows(gone: list[OpenTask], new_rows: list[dict]) -> None:
             ],
         )
     if len(gone) > reused:
-        connection.execute(_DELETE_TASKS, {"ids": [r.id for r in gone[reused:]]})
+        writes.add(_DELETE_TASK, [{"b_id": r.id} for r in gone[reused:]])
     if len(new_rows) > reused:
-        connection.execute(_INSERT_TASKS, new_rows[reused:])
+        writes.add(_INSERT_TASKS, new_rows[reused:])
     for row in gone:
         db.session.expunge(row)
 
 
-def _write_scope(case: Case, new_depts: set[int], before: dict | None) -> None:
+def _write_scope(writes: WriteBatch, case: Case, new_depts: set[int], before: dict | None):
     """Record the departments the case reaches, with the case columns scoped lists read."""
     values = scope_index.scope_values(case)
     if new_depts:
-        scope_index.add_rows(db.session.connection(), case.id, new_depts, values)
+        scope_index.add_rows(writes, case.id, new_depts, values)
     if before is not None and values != before:
-        scope_index.sync_case(db.session.connection(), case.id, values)
+        scope_index.sync_case(writes, case.id, values)
 
 
-def _log(case: Case, user: User | None, action: str, now, client_ip: str, to_dept, data) -> None:
-    db.session.connection().execute(
+def _update_case(writes: WriteBatch, case: Case) -> None:
+    """Write the case columns the step changed with the step's other statements, and mark them
+    written so that the commit does not flush them again."""
+    state = inspect(case)
+    changed = {key: getattr(case, key) for key in state.committed_state if key in _CASE_COLUMNS}
+    if not changed:
+        return
+    key = frozenset(changed)
+    statement = _UPDATE_CASE.get(key)
+    if statement is None:
+        statement = _UPDATE_CASE[key] = (
+            update(_cases)
+            .where(_cases.c.id == bindparam("b_id"))
+            .values({_CASE_COLUMNS[k]: bindparam(f"b_{k}") for k in sorted(key)})
+        )
+    writes.add(statement, {"b_id": case.id, **{f"b_{k}": v for k, v in changed.items()}})
+    for attr, value in changed.items():
+        set_committed_value(case, attr, value)
+
+
+def _log(
+    writes: WriteBatch, case: Case, user: User | None, action: str, now, client_ip, to_dept, data
+) -> None:
+    writes.add(
         _INSERT_EVENT,
         {
             "case_id": case.id,

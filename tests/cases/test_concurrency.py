@@ -3,9 +3,10 @@ update (DESIGN.md rule 3).
 
 Each racer is a thread with its own Flask test client; its request pushes its own app context,
 so Flask-SQLAlchemy gives it its own session and database connection. The overlap is forced:
-both requests stop right before the guarded `UPDATE workflow_instance SET version` (so both
-have read the same version), go on together, and the winner then lingers inside the engine step
-so that the loser's UPDATE reaches the database while the winner's transaction is still open.
+both requests stop right before sending the step's writes, the guarded
+`UPDATE workflow_instance SET version` first (so both have read the same version), go on
+together, and the winner then lingers inside the engine step so that the loser's UPDATE reaches
+the database while the winner's transaction is still open.
 
 PostgreSQL: the loser's UPDATE waits on the winner's row lock, then finds the version changed
 (0 rows) -> 409 concurrent_update. SQLite: the loser waits on the database write lock
@@ -19,11 +20,12 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app import engine as wf_engine
 from app.extensions import db
 from app.models import Case, CaseEvent, OpenTask, WorkflowInstance
+from app.write_batch import WriteBatch
 
 CONFLICT_CODES = {"concurrent_update", "action_not_available"}
 
@@ -56,12 +58,12 @@ def race(app, auth, monkeypatch):
         at_start = threading.Barrier(n, timeout=15)
         racers = {f"racer-{i}" for i in range(n)}
 
-        def hold_before_claim(conn, cursor, statement, params, context, executemany):
-            if (
-                threading.current_thread().name in racers
-                and "UPDATE workflow_instance SET version" in statement
-            ):
+        send = WriteBatch.run
+
+        def hold_before_claim(batch, connection):
+            if threading.current_thread().name in racers:
                 at_claim.wait()  # every racer has read the same version
+            return send(batch, connection)
 
         original_complete = wf_engine.complete
 
@@ -70,7 +72,7 @@ def race(app, auth, monkeypatch):
             return original_complete(*args, **kwargs)
 
         if force:
-            event.listen(db.engine, "before_cursor_execute", hold_before_claim)
+            WriteBatch.run = hold_before_claim
             monkeypatch.setattr(wf_engine, "complete", slow_complete)
         results: list = [None] * n
 
@@ -95,8 +97,7 @@ def race(app, auth, monkeypatch):
             for t in threads:
                 t.join(60)
         finally:
-            if force:
-                event.remove(db.engine, "before_cursor_execute", hold_before_claim)
+            WriteBatch.run = send
         assert not any(t.is_alive() for t in threads), "a racer hung"
         return results
 

@@ -1,0 +1,46 @@
+"""WriteBatch: a step's writes sent together (one pipeline on PostgreSQL), in the session's
+transaction, with SQLAlchemy's exceptions and the row counts of what was answered."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import CaseNumberCounter
+from app.write_batch import WriteBatch
+from tests.conftest import snapshot
+
+counters = CaseNumberCounter.__table__
+BUMP = update(counters).where(counters.c.day == bindparam("b_day")).values(last=bindparam("b_last"))
+
+
+def counter_rows() -> list[tuple[str, int]]:
+    return [tuple(r) for r in db.session.execute(select(counters).order_by(counters.c.day))]
+
+
+def test_row_counts_in_order_inside_the_sessions_transaction():
+    writes = WriteBatch()
+    writes.add(insert(counters), [{"day": "20261123", "last": 1}, {"day": "20261124", "last": 1}])
+    writes.add(BUMP, {"b_day": "20261124", "b_last": 7})
+    writes.add(BUMP, {"b_day": "19990101", "b_last": 7})
+    assert writes.run(db.session.connection()) == [2, 1, 0]
+    assert counter_rows() == [("20261123", 1), ("20261124", 7)]
+    db.session.rollback()
+    assert counter_rows() == []
+
+
+def test_a_failing_statement_raises_sqlalchemys_error_and_counts_what_came_before():
+    db.session.execute(insert(counters), {"day": "20261123", "last": 1})
+    db.session.commit()
+    before = snapshot()
+    writes = WriteBatch()
+    writes.add(BUMP, {"b_day": "20261123", "b_last": 5})
+    writes.add(insert(counters), {"day": "20261123", "last": 9})  # the same key again
+    writes.add(BUMP, {"b_day": "20261123", "b_last": 6})
+    with pytest.raises(IntegrityError):
+        writes.run(db.session.connection())
+    assert writes.rowcounts == [1]
+    db.session.rollback()
+    assert snapshot() == before
