@@ -13,7 +13,6 @@ from flask import current_app
 from sqlalchemy import bindparam, delete, insert, inspect, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app import engine
 from app.auth import policy
@@ -432,10 +431,13 @@ def _write_scope(writes: WriteBatch, case: Case, new_depts: set[int], before: di
 
 
 def _update_case(writes: WriteBatch, case: Case) -> None:
-    """Write the case columns the step changed with the step's other statements, and mark them
-    written so that the commit does not flush them again."""
-    state = inspect(case)
-    changed = {key: getattr(case, key) for key in state.committed_state if key in _CASE_COLUMNS}
+    """Write the case columns the step changed with the step's other statements.
+
+    The case object then leaves the session: the step has written it, and left in the session
+    it would cost a unit-of-work pass at commit that finds nothing to do. Its loaded columns
+    stay readable (sessions do not expire on commit)."""
+    changed = {k: getattr(case, k) for k in inspect(case).committed_state if k in _CASE_COLUMNS}
+    db.session.expunge(case)
     if not changed:
         return
     key = frozenset(changed)
@@ -447,8 +449,6 @@ def _update_case(writes: WriteBatch, case: Case) -> None:
             .values({_CASE_COLUMNS[k]: bindparam(f"b_{k}") for k in sorted(key)})
         )
     writes.add(statement, {"b_id": case.id, **{f"b_{k}": v for k, v in changed.items()}})
-    for attr, value in changed.items():
-        set_committed_value(case, attr, value)
 
 
 def _log(
