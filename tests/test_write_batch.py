@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import CaseNumberCounter
-from app.write_batch import WriteBatch
+from app.write_batch import StaleRows, WriteBatch
 from tests.conftest import snapshot
 
 counters = CaseNumberCounter.__table__
@@ -44,3 +44,28 @@ def test_a_failing_statement_raises_sqlalchemys_error_and_counts_what_came_befor
     assert writes.rowcounts == [1]
     db.session.rollback()
     assert snapshot() == before
+
+
+def test_a_guarded_statement_that_changes_no_row_stops_the_rest():
+    db.session.execute(insert(counters), {"day": "20261123", "last": 1})
+    db.session.commit()
+    before = snapshot()
+    writes = WriteBatch()
+    writes.add(BUMP, {"b_day": "20261123", "b_last": 2}, expect_rows=1)
+    writes.add(BUMP, {"b_day": "19990101", "b_last": 3}, expect_rows=1)  # the row is not there
+    writes.add(insert(counters), {"day": "20261124", "last": 1})
+    with pytest.raises(StaleRows):
+        writes.run(db.session.connection(), commit=True)
+    assert writes.rowcounts == [1]
+    db.session.rollback()
+    assert snapshot() == before
+
+
+def test_commit_with_the_batch_then_the_session_commit_finishes():
+    writes = WriteBatch()
+    writes.add(insert(counters), {"day": "20261123", "last": 1})
+    writes.add(BUMP, {"b_day": "20261123", "b_last": 4}, expect_rows=1)
+    assert writes.run(db.session.connection(), commit=True) == [1, 1]
+    db.session.commit()
+    with db.engine.connect() as other:  # another connection sees it: it was committed
+        assert [tuple(r) for r in other.execute(select(counters))] == [("20261123", 4)]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, insert, inspect, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 
 from app import engine
@@ -45,7 +45,7 @@ from app.models import (
 from app.models.case import CLOSED
 from app.models.org import CITY
 from app.processes import service as processes
-from app.write_batch import WriteBatch
+from app.write_batch import StaleRows, WriteBatch
 
 ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin"})
 
@@ -209,7 +209,7 @@ def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: 
     _log(writes, case, user, "accept", now, client_ip, None, {"channel": intake.channel})
     _project(writes, case, compiled, workflow, [], now, user, client_ip, scope_before=None)
     _update_case(writes, case)
-    writes.run(db.session.connection())
+    _send(writes)
     workflow_cache.remember(db.session(), case.id, 1, workflow)
     return case, password
 
@@ -285,6 +285,7 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
             "b_state": engine.dump(workflow),
             "b_at": now,
         },
+        expect_rows=1,
     )
     _log(
         writes,
@@ -299,14 +300,9 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
     _project(writes, case, compiled, workflow, rows, now, user, client_ip, scope_before)
     _update_case(writes, case)
     try:
-        claimed = writes.run(db.session.connection())[0]
-    except DBAPIError:
-        # A statement after a claim that lost can trip over the winner's rows: still a 409.
-        if writes.rowcounts[:1] == [0]:
-            raise concurrent_update() from None
-        raise
-    if claimed != 1:
-        raise concurrent_update()
+        _send(writes)
+    except StaleRows as exc:
+        raise concurrent_update() from exc
     workflow_cache.remember(db.session(), case_id, version + 1, workflow)
     return case
 
@@ -428,6 +424,15 @@ def _write_scope(writes: WriteBatch, case: Case, new_depts: set[int], before: di
         scope_index.add_rows(writes, case.id, new_depts, values)
     if before is not None and values != before:
         scope_index.sync_case(writes, case.id, values)
+
+
+def _send(writes: WriteBatch) -> None:
+    """Send a step's writes with its commit (the caller then commits the session)."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        # The batch may commit on its own: an ORM change left for the flush would miss it.
+        raise RuntimeError("a step left ORM changes outside its write batch")
+    writes.run(session.connection(), commit=True)
 
 
 def _update_case(writes: WriteBatch, case: Case) -> None:

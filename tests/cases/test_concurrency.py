@@ -60,10 +60,10 @@ def race(app, auth, monkeypatch):
 
         send = WriteBatch.run
 
-        def hold_before_claim(batch, connection):
+        def hold_before_claim(batch, connection, **kwargs):
             if threading.current_thread().name in racers:
                 at_claim.wait()  # every racer has read the same version
-            return send(batch, connection)
+            return send(batch, connection, **kwargs)
 
         original_complete = wf_engine.complete
 
