@@ -39,6 +39,7 @@ from app.models import (
     Category,
     Department,
     OpenTask,
+    ProcessVersion,
     User,
     WorkflowInstance,
 )
@@ -97,13 +98,10 @@ class Intake:
     answer: str = ""
 
 
-def city_department_id() -> int:
-    dept_id = db.session.scalar(select(Department.id).filter_by(kind=CITY).limit(1))
-    if dept_id is None:
-        raise DomainError(
-            "no_city_centre", "尚未配置市级中心", "No city centre department is set up", status=503
-        )
-    return dept_id
+def _no_city_centre() -> DomainError:
+    return DomainError(
+        "no_city_centre", "尚未配置市级中心", "No city centre department is set up", status=503
+    )
 
 
 def accept(
@@ -135,29 +133,45 @@ def accept(
     return case, password, True
 
 
+def _intake_references(intake: Intake):
+    """The ids an intake refers to, in one read: case type, category, the newest process
+    version and the city centre (None where missing)."""
+    process_id = current_app.config["MAIN_PROCESS"]
+    return db.session.execute(
+        select(
+            select(CaseType.id).filter_by(code=intake.case_type).scalar_subquery(),
+            select(Category.id).filter_by(code=intake.category).scalar_subquery(),
+            select(ProcessVersion.id)
+            .filter_by(process_id=process_id)
+            .order_by(ProcessVersion.version.desc())
+            .limit(1)
+            .scalar_subquery(),
+            select(Department.id).filter_by(kind=CITY).limit(1).scalar_subquery(),
+        )
+    ).one()
+
+
 def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: str):
-    case_type = db.session.scalar(select(CaseType).filter_by(code=intake.case_type))
-    if case_type is None:
+    case_type_id, category_id, version_id, city_id = _intake_references(intake)
+    if case_type_id is None:
         raise Invalid(
             "unknown_case_type", "诉求类型不存在", f"Unknown case type '{intake.case_type}'"
         )
-    category_id = None
-    if intake.category:
-        category_id = db.session.scalar(select(Category.id).filter_by(code=intake.category))
-        if category_id is None:
-            raise Invalid("unknown_category", "分类不存在", f"Unknown category '{intake.category}'")
+    if intake.category and category_id is None:
+        raise Invalid("unknown_category", "分类不存在", f"Unknown category '{intake.category}'")
     if intake.answered and not intake.answer.strip():
         raise Invalid(
             "answer_required", "即办件需填写答复内容", "A case answered at intake needs the answer"
         )
-    version = processes.latest_version()
-    if version is None:
+    if version_id is None:
         raise DomainError(
             "no_process",
             "流程尚未部署",
             "No process is deployed: run `flask processes deploy`",
             status=503,
         )
+    if city_id is None:
+        raise _no_city_centre()
     now = clock.now()
     password = query_password.new_password()
     number = next_number(now)
@@ -170,7 +184,7 @@ def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: 
         citizen_phone=intake.citizen_phone,
         citizen_address=intake.citizen_address,
         content=intake.content,
-        case_type_id=case_type.id,
+        case_type_id=case_type_id,
         category_id=category_id,
         priority=intake.priority,
         accepted_by_id=user.id,
@@ -183,12 +197,12 @@ def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: 
     deadlines.time_limit(case)  # refuse a type/priority without limits before anything is written
     db.session.add(case)
     db.session.flush()
-    compiled = processes.compiled(version.id)
+    compiled = processes.compiled(version_id)
     workflow = engine.start(
         compiled,
         {
             "case_id": case.id,
-            "city_dept": city_department_id(),
+            "city_dept": city_id,
             "answered": intake.answered,
             "revisit_tries": 0,
             "max_revisit_tries": current_app.config["MAX_REVISIT_TRIES"],
@@ -199,7 +213,7 @@ def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: 
         _INSERT_INSTANCE,
         {
             "case_id": case.id,
-            "process_version_id": version.id,
+            "process_version_id": version_id,
             "serializer_version": engine.SERIALIZER_VERSION,
             "state": engine.dump(workflow),
             "version": 1,
