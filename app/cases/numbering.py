@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -11,15 +12,21 @@ from app.extensions import db
 from app.models import CaseNumberCounter
 
 
-def next_number(now: datetime) -> str:
-    day = now.strftime("%Y%m%d")
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def _upsert(insert):
     # One upsert: the row lock it takes serialises concurrent intakes of the same day.
-    stmt = (
+    return (
         insert(CaseNumberCounter)
-        .values(day=day, last=1)
+        .values(day=bindparam("day"), last=1)
         .on_conflict_do_update(index_elements=["day"], set_={"last": CaseNumberCounter.last + 1})
         .returning(CaseNumberCounter.last)
     )
-    seq = db.session.execute(stmt).scalar_one()
+
+
+_NEXT = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
+
+
+def next_number(now: datetime) -> str:
+    day = now.strftime("%Y%m%d")
+    statement = _NEXT[db.session.get_bind().dialect.name]
+    seq = db.session.execute(statement, {"day": day}).scalar_one()
     return f"{day}-{seq:06d}"

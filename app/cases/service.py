@@ -133,21 +133,29 @@ def accept(
     return case, password, True
 
 
+# Built once, like the step's statements below.
+_INTAKE_REFERENCES = select(
+    select(CaseType.id).where(CaseType.code == bindparam("case_type")).scalar_subquery(),
+    select(Category.id).where(Category.code == bindparam("category")).scalar_subquery(),
+    select(ProcessVersion.id)
+    .where(ProcessVersion.process_id == bindparam("process_id"))
+    .order_by(ProcessVersion.version.desc())
+    .limit(1)
+    .scalar_subquery(),
+    select(Department.id).where(Department.kind == CITY).limit(1).scalar_subquery(),
+)
+
+
 def _intake_references(intake: Intake):
     """The ids an intake refers to, in one read: case type, category, the newest process
     version and the city centre (None where missing)."""
-    process_id = current_app.config["MAIN_PROCESS"]
     return db.session.execute(
-        select(
-            select(CaseType.id).filter_by(code=intake.case_type).scalar_subquery(),
-            select(Category.id).filter_by(code=intake.category).scalar_subquery(),
-            select(ProcessVersion.id)
-            .filter_by(process_id=process_id)
-            .order_by(ProcessVersion.version.desc())
-            .limit(1)
-            .scalar_subquery(),
-            select(Department.id).filter_by(kind=CITY).limit(1).scalar_subquery(),
-        )
+        _INTAKE_REFERENCES,
+        {
+            "case_type": intake.case_type,
+            "category": intake.category,
+            "process_id": current_app.config["MAIN_PROCESS"],
+        },
     ).one()
 
 
