@@ -72,6 +72,11 @@ def _co_departments(ids: list[int], lead_id: int) -> dict[str, int]:
 
 @handler("transfer")
 def transfer(ctx: ActionContext) -> None:
+    # One read for the source, the target and the co-departments; the lookups below then
+    # find them in the session.
+    co_ids = ctx.data.get("co_department_ids") or []
+    wanted = {ctx.task.department_id, ctx.data["target_department_id"], *co_ids}
+    db.session.scalars(select(Department).where(Department.id.in_(wanted))).all()
     source = db.session.get(Department, ctx.task.department_id)
     target = _department(ctx.data["target_department_id"])
     if target.id == source.id or not target.path.startswith(source.path):
@@ -80,7 +85,6 @@ def transfer(ctx: ActionContext) -> None:
             "只能转办给本级下属单位",
             f"{target.name_en or target.name} is not under {source.name_en or source.name}",
         )
-    co_ids = ctx.data.get("co_department_ids") or []
     if co_ids and target.is_centre:
         raise Invalid(
             "joint_needs_department",

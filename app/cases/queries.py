@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, literal, or_, select, union_all
 
 from app.auth import policy
 from app.cases import scope_index
@@ -189,10 +189,20 @@ def inbox(user: User, args: dict) -> dict:
     }
 
 
-def _names(id_column, name_column, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(id_column, name_column).where(id_column.in_(ids))).all())
+def _detail_names(dept_ids: set[int], user_ids: set[int], case: Case):
+    """Department names, user names and the case type's code for a case's detail, in one read."""
+    type_code = select(literal("t"), CaseType.id, CaseType.code)
+    parts = [type_code.where(CaseType.id == case.case_type_id)]
+    if dept_ids:
+        parts.append(
+            select(literal("d"), Department.id, Department.name).where(Department.id.in_(dept_ids))
+        )
+    if user_ids:
+        parts.append(select(literal("u"), User.id, User.display_name).where(User.id.in_(user_ids)))
+    found: dict[str, dict[int, str]] = {"d": {}, "u": {}, "t": {}}
+    for kind, key, name in db.session.execute(union_all(*parts)):
+        found[kind][key] = name
+    return found["d"], found["u"], found["t"]
 
 
 def get_visible_case(user: User, ref: str) -> Case:
@@ -236,9 +246,8 @@ def detail(user: User, case: Case) -> dict:
     dept_ids.update(x for t in tasks for x in (t.department_id, t.from_department_id))
     dept_ids.update(x for e in events for x in (e.from_department_id, e.to_department_id))
     dept_ids.discard(None)
-    names = _names(Department.id, Department.name, dept_ids)
-    users = _names(User.id, User.display_name, {e.user_id for e in events} - {None})
-    body = summary(case, _case_types(), now)
+    names, users, types = _detail_names(dept_ids, {e.user_id for e in events} - {None}, case)
+    body = summary(case, types, now)
     body.update(
         citizen_address=case.citizen_address,
         answered=case.answered,

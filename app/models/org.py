@@ -74,7 +74,8 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     department: Mapped[Department] = relationship(lazy="joined")
-    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+    # Joined, like the department: the user behind every API request is one read.
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="joined")
 
     @property
     def role_codes(self) -> frozenset[str]:
