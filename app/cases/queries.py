@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask import current_app
-from sqlalchemy import Select, func, literal, or_, select, union_all
+from sqlalchemy import Select, bindparam, func, literal, or_, select, union_all
 
 from app.auth import policy
 from app.cases import scope_index
@@ -189,18 +189,29 @@ def inbox(user: User, args: dict) -> dict:
     }
 
 
+# A detail's reads, built once (building them cost more than running them).
+_DETAIL_TASKS = (
+    select(OpenTask).where(OpenTask.case_id == bindparam("case_id")).order_by(OpenTask.id)
+)
+_DETAIL_EVENTS = (
+    select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id")).order_by(CaseEvent.id)
+)
+_DETAIL_NAMES = union_all(
+    select(literal("t"), CaseType.id, CaseType.code).where(CaseType.id == bindparam("type_id")),
+    select(literal("d"), Department.id, Department.name).where(
+        Department.id.in_(bindparam("dept_ids", expanding=True))
+    ),
+    select(literal("u"), User.id, User.display_name).where(
+        User.id.in_(bindparam("user_ids", expanding=True))
+    ),
+)
+
+
 def _detail_names(dept_ids: set[int], user_ids: set[int], case: Case):
     """Department names, user names and the case type's code for a case's detail, in one read."""
-    type_code = select(literal("t"), CaseType.id, CaseType.code)
-    parts = [type_code.where(CaseType.id == case.case_type_id)]
-    if dept_ids:
-        parts.append(
-            select(literal("d"), Department.id, Department.name).where(Department.id.in_(dept_ids))
-        )
-    if user_ids:
-        parts.append(select(literal("u"), User.id, User.display_name).where(User.id.in_(user_ids)))
     found: dict[str, dict[int, str]] = {"d": {}, "u": {}, "t": {}}
-    for kind, key, name in db.session.execute(union_all(*parts)):
+    params = {"type_id": case.case_type_id, "dept_ids": list(dept_ids), "user_ids": list(user_ids)}
+    for kind, key, name in db.session.execute(_DETAIL_NAMES, params):
         found[kind][key] = name
     return found["d"], found["u"], found["t"]
 
@@ -236,12 +247,8 @@ def allowed_actions(user: User, case: Case, tasks: list[OpenTask]) -> list[dict]
 
 def detail(user: User, case: Case) -> dict:
     now = clock.now()
-    tasks = db.session.scalars(
-        select(OpenTask).where(OpenTask.case_id == case.id).order_by(OpenTask.id)
-    ).all()
-    events = db.session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
-    ).all()
+    tasks = db.session.scalars(_DETAIL_TASKS, {"case_id": case.id}).all()
+    events = db.session.scalars(_DETAIL_EVENTS, {"case_id": case.id}).all()
     dept_ids = {case.current_department_id}
     dept_ids.update(x for t in tasks for x in (t.department_id, t.from_department_id))
     dept_ids.update(x for e in events for x in (e.from_department_id, e.to_department_id))
