@@ -46,8 +46,14 @@ def handler(*names: str):
     return register
 
 
-def _department(dept_id: int) -> Department:
-    dept = db.session.get(Department, dept_id)
+def _departments(ids) -> dict[int, Department]:
+    """The departments with these ids, in one read."""
+    found = db.session.scalars(select(Department).where(Department.id.in_(ids)))
+    return {d.id: d for d in found}
+
+
+def _department(found: dict[int, Department], dept_id: int) -> Department:
+    dept = found.get(dept_id)
     if dept is None or not dept.active:
         raise Invalid(
             "unknown_department", "单位不存在或已停用", f"Department {dept_id} does not exist"
@@ -55,11 +61,11 @@ def _department(dept_id: int) -> Department:
     return dept
 
 
-def _co_departments(ids: list[int], lead_id: int) -> dict[str, int]:
+def _co_departments(found: dict[int, Department], ids: list[int], lead_id: int) -> dict[str, int]:
     """Co-departments keyed by id: a dict is what the multi-instance task needs to re-enter."""
     depts = {}
     for dept_id in ids:
-        dept = _department(dept_id)
+        dept = _department(found, dept_id)
         if dept.is_centre or dept.id == lead_id:
             raise Invalid(
                 "bad_co_department",
@@ -72,13 +78,10 @@ def _co_departments(ids: list[int], lead_id: int) -> dict[str, int]:
 
 @handler("transfer")
 def transfer(ctx: ActionContext) -> None:
-    # One read for the source, the target and the co-departments; the lookups below then
-    # find them in the session.
     co_ids = ctx.data.get("co_department_ids") or []
-    wanted = {ctx.task.department_id, ctx.data["target_department_id"], *co_ids}
-    db.session.scalars(select(Department).where(Department.id.in_(wanted))).all()
-    source = db.session.get(Department, ctx.task.department_id)
-    target = _department(ctx.data["target_department_id"])
+    found = _departments({ctx.task.department_id, ctx.data["target_department_id"], *co_ids})
+    source = found[ctx.task.department_id]
+    target = _department(found, ctx.data["target_department_id"])
     if target.id == source.id or not target.path.startswith(source.path):
         raise Invalid(
             "not_a_subordinate",
@@ -94,7 +97,7 @@ def transfer(ctx: ActionContext) -> None:
     ctx.workflow_data.update(
         target_dept=target.id,
         target_is_centre=target.is_centre,
-        co_depts=_co_departments(co_ids, target.id),
+        co_depts=_co_departments(found, co_ids, target.id),
     )
     ctx.to_department_id = target.id
 
@@ -194,8 +197,9 @@ def _requested_extension_days(case_id: int) -> int:
 
 @handler("joint_request")
 def joint_request(ctx: ActionContext) -> None:
+    co_ids = ctx.data["co_department_ids"]
     ctx.workflow_data["requested_co_depts"] = _co_departments(
-        ctx.data["co_department_ids"], ctx.task.department_id
+        _departments(co_ids), co_ids, ctx.task.department_id
     )
     ctx.to_department_id = ctx.task.from_department_id
 
