@@ -80,7 +80,8 @@ class Case(db.Model):
     updated_at: Mapped[datetime] = mapped_column()
 
     # Denormalised from the workflow on every step; queries read these, never the workflow.
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    # Indexed by ix_case_status_created, which leads with it.
+    status: Mapped[str] = mapped_column(String(16))
     current_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     answered: Mapped[bool] = mapped_column(default=False)
     answer: Mapped[str] = mapped_column(Text, default="")
@@ -120,7 +121,7 @@ class OpenTask(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_case.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_case.id"))  # led by the unique key
     task_uuid: Mapped[str] = mapped_column(String(36))
     task_name: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(120))
@@ -179,9 +180,8 @@ class CaseDepartment(db.Model):
     )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_case.id"), primary_key=True)
-    department_id: Mapped[int] = mapped_column(
-        ForeignKey("department.id"), primary_key=True, index=True
-    )
+    # Led by every ix_case_department_dept_* index.
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), primary_key=True)
     # Copies of the case's columns (NULL only between the row's insert and the flush of its case).
     status: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime | None] = mapped_column()
