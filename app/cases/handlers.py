@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.deadlines import service as deadlines
 from app.errors import Invalid
@@ -46,10 +46,12 @@ def handler(*names: str):
     return register
 
 
+_DEPARTMENTS = select(Department).where(Department.id.in_(bindparam("ids", expanding=True)))
+
+
 def _departments(ids) -> dict[int, Department]:
     """The departments with these ids, in one read."""
-    found = db.session.scalars(select(Department).where(Department.id.in_(ids)))
-    return {d.id: d for d in found}
+    return {d.id: d for d in db.session.scalars(_DEPARTMENTS, {"ids": list(ids)})}
 
 
 def _department(found: dict[int, Department], dept_id: int) -> Department:
