@@ -12,6 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.engine.parsing import CompiledProcess
 from app.engine.scripting import script_engine
 from app.engine.state import from_bytes, to_bytes
+from app.engine.workflow import HotlineWorkflow
 
 
 class TaskNotReady(Exception):
@@ -34,7 +35,7 @@ class ReadyTask:
 
 
 def start(process: CompiledProcess, data: dict) -> BpmnWorkflow:
-    workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=script_engine)
+    workflow = HotlineWorkflow(process.spec, process.subprocess_specs, script_engine=script_engine)
     workflow.task_tree.data.update(data)
     _run(workflow)
     return workflow

@@ -17,6 +17,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
+from app.engine.workflow import HotlineWorkflow
+
 # Ours on top of SpiffWorkflow's own serializer version ("1.5" in 3.2.0): bump when the
 # layout below changes, and add a migration for stored cases.
 SERIALIZER_VERSION = f"mq1/spiff{SPIFF_SERIALIZER_VERSION}"
@@ -39,7 +41,7 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         }
 
     def from_dict(self, dct, spec=None, subprocess_specs=None):
-        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow = HotlineWorkflow(spec, subprocess_specs, deserializing=True)
 
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
@@ -86,6 +88,8 @@ def _registry():
 
 
 _REGISTRY = _registry()
+# Our workflow class is stored under SpiffWorkflow's name: the stored state does not change.
+_REGISTRY.typenames[HotlineWorkflow] = _REGISTRY.typenames[BpmnWorkflow]
 
 
 def to_bytes(workflow: BpmnWorkflow) -> bytes:

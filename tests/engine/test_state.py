@@ -1,15 +1,29 @@
-"""The stored engine state: our task-tree dump gives exactly SpiffWorkflow's own dictionaries
-(less the process definition), at every step of a case that loops through joint handling."""
+"""Where we replace SpiffWorkflow's general code with faster code of our own, the results are
+SpiffWorkflow's own, at every step of a case that loops through joint handling: the stored
+state (its dictionaries, less the process definition) and the task-tree walks."""
 
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from app.engine import runner, state
+from app.engine.workflow import HotlineWorkflow, walk
 from tests.cases.test_paths import CO_DEPTS, Hotline, _joint_round
 
 STOCK = BpmnWorkflowSerializer.configure(dict(SPIFF_CONFIG))
+STOCK.typenames[HotlineWorkflow] = STOCK.typenames[BpmnWorkflow]
+STATES = [
+    *TaskState._values,
+    TaskState.FINISHED_MASK,
+    TaskState.DEFINITE_MASK,
+    TaskState.PREDICTED_MASK,
+    TaskState.NOT_FINISHED_MASK,
+    TaskState.ANY_MASK,
+    TaskState.READY | TaskState.WAITING,
+]
 
 
 def stock_dict(workflow) -> dict:
@@ -18,7 +32,7 @@ def stock_dict(workflow) -> dict:
     return dct
 
 
-def test_dump_matches_spiffworkflows_converter_at_every_step(api, dept, monkeypatch):
+def test_dump_and_walk_match_spiffworkflow_at_every_step(api, dept, monkeypatch):
     dumps = []
     to_bytes = runner.to_bytes
 
@@ -26,7 +40,15 @@ def test_dump_matches_spiffworkflows_converter_at_every_step(api, dept, monkeypa
         ours = state._REGISTRY.convert(workflow)
         assert ours == stock_dict(workflow)
         reloaded = state.from_bytes(to_bytes(workflow), workflow.spec, {})
+        assert isinstance(reloaded, HotlineWorkflow)
         assert state._REGISTRY.convert(reloaded) == ours
+        starts = list(workflow.tasks.values())[::7]  # the root and tasks down the tree
+        for wanted in STATES:
+            spiff = [t.id for t in TaskIterator(workflow.task_tree, state=wanted)]
+            assert [t.id for t in workflow.get_tasks(state=wanted)] == spiff, wanted
+            for start in starts:
+                spiff = [t.id for t in TaskIterator(start, state=wanted)]
+                assert [t.id for t in walk(start, wanted)] == spiff, (wanted, start)
         dumps.append(len(ours["tasks"]))
         return to_bytes(workflow)
 
