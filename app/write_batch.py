@@ -92,15 +92,18 @@ class WriteBatch:
                         cursor.execute(sql, process(values))
                         cursors.append(cursor)
                 if commit:
-                    driver.commit()
+                    # As a statement: psycopg's commit() inside a pipeline syncs on its own,
+                    # which would cost a round trip more than the pipeline's own sync. psycopg
+                    # reads the transaction status from the server, so it sees the commit.
+                    driver.cursor().execute("COMMIT")
         except driver_errors.Error as exc:
             answered = self._count(sent)
-            failed = sent[answered] if answered < len(sent) else None
-            if failed and failed[2] is not None and exc.sqlstate == STALE_SQLSTATE:
+            failed = sent[answered] if answered < len(sent) else ("COMMIT", [], None)
+            if failed[2] is not None and exc.sqlstate == STALE_SQLSTATE:
                 raise StaleRows(str(exc).strip()) from exc
             # The exception classes SQLAlchemy raises for a statement it runs itself.
             raise DBAPIError.instance(
-                failed and failed[0], None, exc, driver_errors.Error, dialect=connection.dialect
+                failed[0], None, exc, driver_errors.Error, dialect=connection.dialect
             ) from exc
         self._count(sent)
 
