@@ -773,8 +773,8 @@ def report(res: dict) -> str:
         f"  service, 1 process, cold cache : {cold['sps']:8.1f}  ({cold_ms:.2f} ms/step)",
         f"  service, 2 processes (total)   : {res['two']['sps']:8.1f}  (p95 "
         f"{res['two']['p95_ms']:.1f} ms, {res['two']['retries']} busy retries)",
-        f"  HTTP+auth, Flask test client   : {res['http_tc']['sps']:8.1f}   target >= "
-        f"{TARGETS['http']:.0f} {mark(res['http_tc']['sps'] >= TARGETS['http'])}",
+        f"  HTTP+auth, Flask test client   : {res['http_tc']['sps']:8.1f}   (in process, one "
+        "request at a time: the cost of a request, not the server's rate)",
         f"  HTTP+auth, gunicorn -w 2, 2 cl.: {res['gunicorn']['sps']:8.1f}   target >= "
         f"{TARGETS['http']:.0f} {mark(res['gunicorn']['sps'] >= TARGETS['http'])}  (p50 "
         f"{res['gunicorn']['p50_ms']:.1f} ms, p95 {res['gunicorn']['p95_ms']:.1f} ms)",
@@ -861,7 +861,7 @@ SUMMARY_ROWS = [
     ("ratio full/(engine+floor) warm", "ratio", "{:.2f}x", "<= 3x (PG)"),
     ("ratio full/(engine+floor) cold", "ratio_cold", "{:.2f}x", ""),
     ("state bytes mean / max", ("state_mean", "state_max"), "{:.0f}", ""),
-    ("HTTP+auth steps/s, test client", "http_tc_sps", "{:.1f}", ">= 150"),
+    ("HTTP+auth steps/s, test client", "http_tc_sps", "{:.1f}", ""),
     ("HTTP+auth steps/s, gunicorn -w2", "http_gunicorn_sps", "{:.1f}", ">= 150"),
 ]
 
