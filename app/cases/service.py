@@ -98,12 +98,6 @@ class Intake:
     answer: str = ""
 
 
-def _no_city_centre() -> DomainError:
-    return DomainError(
-        "no_city_centre", "尚未配置市级中心", "No city centre department is set up", status=503
-    )
-
-
 def accept(
     intake: Intake, user: User, idempotency_key: str | None = None, client_ip: str = ""
 ) -> tuple[Case, str | None, bool]:
@@ -179,7 +173,9 @@ def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: 
             status=503,
         )
     if city_id is None:
-        raise _no_city_centre()
+        raise DomainError(
+            "no_city_centre", "尚未配置市级中心", "No city centre department is set up", status=503
+        )
     now = clock.now()
     password = query_password.new_password()
     number = next_number(now)
@@ -375,7 +371,8 @@ def _project(
     client_ip,
     scope_before: dict | None,
 ) -> None:
-    """Write the case's open-task rows, clocks and status from the workflow's ready tasks."""
+    """Set the case's clocks and status from the workflow's ready tasks and queue the writes
+    of its open-task and scope rows."""
     ready = engine.ready_tasks(compiled, workflow)
     ready_ids = {t.uuid for t in ready}
     old_ids = {r.task_uuid for r in old_rows}
