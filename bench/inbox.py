@@ -164,6 +164,13 @@ def cases_to_time() -> list[tuple[str, str, str, dict]]:
     ]
     for label, args in dispatcher:
         out.append((f"list dispatcher {label}", "list", "dispatcher", {**listing, **args}))
+    # A department inside each user's scope, for the "department" filter.
+    in_scope = {
+        "housing_handler": housing,
+        "east_urban_handler": east_urban,
+        "east_dispatcher": east_urban,
+        "leader": east_urban,
+    }
     for username in ("housing_handler", "east_urban_handler", "east_dispatcher", "leader"):
         out += [
             (f"list {username}", "list", username, dict(listing)),
@@ -178,6 +185,12 @@ def cases_to_time() -> list[tuple[str, str, str, dict]]:
                 {**listing, "case_type": "complaint"},
             ),
             (f"list {username} channel=web", "list", username, {**listing, "channel": "web"}),
+            (
+                f"list {username} department=current",
+                "list",
+                username,
+                {**listing, "department_id": in_scope[username]},
+            ),
             (
                 f"list {username} sort -handle_due_at",
                 "list",

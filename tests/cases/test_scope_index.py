@@ -65,6 +65,49 @@ def test_copies_follow_every_step_and_the_scheduler():
         clock.unfreeze()
 
 
+def _assert_current_department_has_a_row() -> int:
+    """What `queries._at_department_in_scope` relies on."""
+    open_cases = db.session.execute(
+        select(Case.id, Case.current_department_id).where(Case.current_department_id.is_not(None))
+    ).all()
+    rows = set(db.session.execute(select(CaseDepartment.case_id, CaseDepartment.department_id)))
+    for case_id, dept_id in open_cases:
+        assert (case_id, dept_id) in rows, case_id
+    return len(open_cases)
+
+
+def test_a_case_is_only_ever_at_a_department_it_reached():
+    seed_demo_cases(30)
+    before = _assert_current_department_has_a_row()
+    assert before > 0
+    ids = list(db.session.scalars(select(Case.id)))
+    clone_cases(load_templates(ids), 60, random.Random(2), echo=lambda _line: None)
+    db.session.expire_all()
+    assert _assert_current_department_has_a_row() > before
+
+
+def test_a_department_filter_inside_the_scope_skips_the_scope_test(dept):
+    seed_demo_cases(30)
+    users = ("housing_handler", "east_urban_handler", "east_dispatcher", "leader")
+    for username in users:
+        user = db.session.scalar(select(User).filter_by(username=username))
+        for code in ("housing", "east_urban", "east", "urban"):
+            args = {
+                "page": 1,
+                "per_page": 50,
+                "sort": "-created_at",
+                "department_id": dept(code),
+            }
+            fast = queries.list_cases(user, args)
+            with mock.patch.object(queries, "_at_department_in_scope", return_value=False):
+                slow = queries.list_cases(user, args)
+            assert [c["id"] for c in fast["items"]] == [c["id"] for c in slow["items"]], (
+                username,
+                code,
+            )
+            assert fast["total"] == slow["total"]
+
+
 def test_bulk_clones_carry_the_copies():
     seed_demo_cases(10)
     ids = list(db.session.scalars(select(Case.id)))
