@@ -54,6 +54,8 @@ class WriteBatch:
     ) -> int:
         """Queue a statement (a list of parameter sets runs it once per set). Returns its
         index in `rowcounts`."""
+        if isinstance(params, list) and not params:
+            raise ValueError("an empty list of parameter sets")  # would run it with none
         self._items.append((statement, params, expect_rows))
         return len(self._items) - 1
 

@@ -69,3 +69,9 @@ def test_commit_with_the_batch_then_the_session_commit_finishes():
     db.session.commit()
     with db.engine.connect() as other:  # another connection sees it: it was committed
         assert [tuple(r) for r in other.execute(select(counters))] == [("20261123", 4)]
+
+
+def test_an_empty_list_of_parameter_sets_is_refused():
+    # Run with no parameters, an INSERT would write one row of defaults.
+    with pytest.raises(ValueError):
+        WriteBatch().add(insert(counters), [])
