@@ -54,7 +54,7 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
 def _task_to_dict(task, tasks: dict, convert) -> dict:
     """SpiffWorkflow's TaskConverter.to_dict (data stored as the delta from the parent's), the
     same dictionary, without the registry's per-task dispatch: a dump converts every task of
-    the tree, and that dispatch was a third of a step's engine time."""
+    the tree, and that dispatch was about a quarter of a dump's time."""
     parent = tasks.get(task._parent) if task._parent is not None else None
     if parent is None:
         data, delta = task.data, {}

@@ -4,10 +4,11 @@ the task tree.
 After every task it runs, SpiffWorkflow walks the whole task tree twice (for READY engine
 tasks, and for WAITING tasks to update), with a general-purpose iterator that also tracks depth
 and filters on many fields. A case's tree keeps every task it ever ran, so these walks were two
-thirds of a step's engine time. The walk below visits the same tasks in the same order
-(depth first, children in order, not descending below predicted tasks when the filter asks for
-definite ones) and yields the same tasks, for the two filters the engine uses on every step:
-a state or state mask, nothing else. Every other query goes to SpiffWorkflow's own iterator.
+thirds of the time it took to complete a task. The walk below visits the same tasks in the
+same order (depth first, children in order, not descending below predicted tasks when the
+filter asks for definite ones) and yields the same tasks, for the one kind of query the engine
+makes on every step: by a state or state mask, nothing else. Every other query goes to
+SpiffWorkflow's own iterator.
 
 It holds because our diagrams have no subprocesses (the parser refuses them) and a case's tree
 stays far shallower than the iterator's depth limit (1000).
