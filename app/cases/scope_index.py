@@ -54,34 +54,45 @@ def scope_values(case: Case) -> dict:
 
 
 _rows = CD.__table__
+# The overdue copy is read from the case row when the statement runs, not taken from the case
+# the step loaded: the scheduler may have set the flag since. (A step queues its own case UPDATE
+# before these, so its own change to the flag is read too.)
+_CASE_OVERDUE = select(Case.overdue).where(Case.id == bindparam("b_case")).scalar_subquery()
+_COPIED = ("status", "created_at", "due_at", "case_type_id", "channel")
 # Built once: a step runs these with new parameters only.
 # SQLite (3.24+) spells ON CONFLICT DO NOTHING as PostgreSQL does, so one statement serves both.
-_ADD_ROWS = pg_insert(_rows).on_conflict_do_nothing()
+_ADD_ROWS = (
+    pg_insert(_rows)
+    .values(
+        case_id=bindparam("b_case"),
+        department_id=bindparam("b_department"),
+        overdue=_CASE_OVERDUE,
+        **{name: bindparam(f"b_{name}") for name in _COPIED},
+    )
+    .on_conflict_do_nothing()
+)
 _SYNC_CASE = (
     update(_rows)
     .where(_rows.c.case_id == bindparam("b_case"))
-    .values(
-        status=bindparam("b_status"),
-        created_at=bindparam("b_created_at"),
-        overdue=bindparam("b_overdue"),
-        due_at=bindparam("b_due_at"),
-        case_type_id=bindparam("b_case_type_id"),
-        channel=bindparam("b_channel"),
-    )
+    .values(overdue=_CASE_OVERDUE, **{name: bindparam(f"b_{name}") for name in _COPIED})
 )
+
+
+def _params(case_id: int, values: dict) -> dict:
+    return {"b_case": case_id, **{f"b_{name}": values[name] for name in _COPIED}}
 
 
 def add_rows(writes: WriteBatch, case_id: int, department_ids: set[int], values: dict) -> None:
     """Rows for departments the case reaches (existing rows are left alone)."""
     writes.add(
         _ADD_ROWS,
-        [{"case_id": case_id, "department_id": d, **values} for d in sorted(department_ids)],
+        [{**_params(case_id, values), "b_department": d} for d in sorted(department_ids)],
     )
 
 
 def sync_case(writes: WriteBatch, case_id: int, values: dict) -> None:
     """Copy changed case columns to all of the case's rows."""
-    writes.add(_SYNC_CASE, {"b_case": case_id, **{f"b_{k}": v for k, v in values.items()}})
+    writes.add(_SYNC_CASE, _params(case_id, values))
 
 
 def mark_overdue_rows(connection, case_ids: list[int]) -> None:

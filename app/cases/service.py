@@ -226,7 +226,6 @@ def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: 
     )
     _log(writes, case, user, "accept", now, client_ip, None, {"channel": intake.channel})
     _project(writes, case, compiled, workflow, [], now, user, client_ip, scope_before=None)
-    _update_case(writes, case)
     _send(writes)
     workflow_cache.remember(db.session(), case.id, 1, workflow)
     return case, password
@@ -316,7 +315,6 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
         data={**data, **ctx.event_data},
     )
     _project(writes, case, compiled, workflow, rows, now, user, client_ip, scope_before)
-    _update_case(writes, case)
     try:
         _send(writes)
     except StaleRows as exc:
@@ -372,7 +370,7 @@ def _project(
     scope_before: dict | None,
 ) -> None:
     """Set the case's clocks and status from the workflow's ready tasks and queue the writes
-    of its open-task and scope rows."""
+    of its open-task rows, its columns and its scope rows."""
     ready = engine.ready_tasks(compiled, workflow)
     ready_ids = {t.uuid for t in ready}
     old_ids = {r.task_uuid for r in old_rows}
@@ -413,6 +411,7 @@ def _project(
         leads = {t.from_department_id for t in ready}
         # Several parallel tasks (joint handling): the lead department that waits on them.
         case.current_department_id = depts.pop() if len(depts) == 1 else leads.pop()
+    _update_case(writes, case)  # before the scope rows, which read the case row's overdue flag
     _write_scope(writes, case, new_depts, scope_before)
 
 

@@ -7,8 +7,9 @@ import random
 from datetime import timedelta
 from unittest import mock
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from app import engine as wf_engine
 from app.cases import queries, scope_index
 from app.clock import clock
 from app.deadlines import service as deadlines
@@ -106,6 +107,29 @@ def test_a_department_filter_inside_the_scope_skips_the_scope_test(dept):
                 code,
             )
             assert fast["total"] == slow["total"]
+
+
+def test_the_overdue_copy_is_read_from_the_case_row(api, dept, monkeypatch):
+    """The scheduler may flag a case overdue after a step read it and before the step writes:
+    the step's scope rows must then say overdue too, not what the step read."""
+    case_id = api.create()["id"]
+    api.act(case_id, "transfer", "dispatcher", target_department_id=dept("urban"))
+    complete = wf_engine.complete
+
+    def scheduler_meanwhile(*args, **kwargs):
+        # What mark_overdue writes to the case row, seen by the step's later statements.
+        cases = Case.__table__
+        db.session.execute(update(cases).where(cases.c.id == case_id).values(overdue=True))
+        return complete(*args, **kwargs)
+
+    monkeypatch.setattr(wf_engine, "complete", scheduler_meanwhile)
+    api.act(case_id, "sign", "urban_handler")  # changes the status: the copies are rewritten
+    monkeypatch.undo()
+    db.session.expire_all()
+    assert db.session.get(Case, case_id).overdue is True
+    copies = db.session.scalars(select(CaseDepartment.overdue).filter_by(case_id=case_id)).all()
+    assert copies and all(copies)
+    _assert_copies_match()
 
 
 def test_bulk_clones_carry_the_copies():
