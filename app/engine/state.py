@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_V
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
 
 from app.engine.workflow import HotlineWorkflow
 
@@ -27,14 +28,13 @@ SERIALIZER_VERSION = f"mq1/spiff{SPIFF_SERIALIZER_VERSION}"
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):
     def to_dict(self, workflow):
         convert = self.registry.convert
-        tasks = workflow.tasks
         return {
             "data": convert(self.registry.clean(workflow.data)),
             "correlations": workflow.correlations,
             "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
             "success": workflow.success,
             "completed": workflow.completed,
-            "tasks": {str(k): _task_to_dict(task, tasks, convert) for k, task in tasks.items()},
+            "tasks": _tasks_to_dict(workflow, convert),
             "root": str(workflow.task_tree.id),
             "subprocesses": self.mapping_to_dict(workflow.subprocesses),
             "bpmn_events": convert(workflow.bpmn_events),
@@ -49,6 +49,26 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+def _tasks_to_dict(workflow: HotlineWorkflow, convert) -> dict:
+    """The task tree, task id -> dictionary. A completed task's dictionary does not change while
+    its children stay the same (its state, data and its parent's data are final), so it is
+    converted once per workflow object and kept on it: a case's tree keeps every task it ever
+    ran, and most of a dump was converting tasks finished long ago."""
+    tasks, kept = workflow.tasks, workflow.dumped_tasks
+    out = {}
+    for key, task in tasks.items():
+        if task._state == TaskState.COMPLETED:
+            children = tuple(task._children)
+            hit = kept.get(key)
+            if hit is None or hit[0] != children:
+                hit = kept[key] = (children, _task_to_dict(task, tasks, convert))
+            dct = hit[1]
+        else:
+            dct = _task_to_dict(task, tasks, convert)
+        out[dct["id"]] = dct
+    return out
 
 
 def _task_to_dict(task, tasks: dict, convert) -> dict:

@@ -48,6 +48,11 @@ def walk(root: Task, state: int) -> Iterator[Task]:
 
 
 class HotlineWorkflow(BpmnWorkflow):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Dump dictionaries of completed tasks, by task id (see state._tasks_to_dict).
+        self.dumped_tasks: dict = {}
+
     def get_tasks(self, first_task: Task | None = None, **kwargs) -> list[Task]:
         if kwargs.keys() == {"state"} and not self.subprocesses:
             return list(walk(first_task or self.task_tree, kwargs["state"]))
