@@ -33,7 +33,7 @@ def stock_dict(workflow) -> dict:
 
 
 def test_dump_and_walk_match_spiffworkflow_at_every_step(api, dept, monkeypatch):
-    dumps = []
+    dumps, kept = [], []
     to_bytes = runner.to_bytes
 
     def checked(workflow):
@@ -50,6 +50,7 @@ def test_dump_and_walk_match_spiffworkflow_at_every_step(api, dept, monkeypatch)
                 spiff = [t.id for t in TaskIterator(start, state=wanted)]
                 assert [t.id for t in walk(start, wanted)] == spiff, (wanted, start)
         dumps.append(len(ours["tasks"]))
+        kept.append(len(workflow.dumped_tasks))  # completed tasks' dictionaries, reused
         return to_bytes(workflow)
 
     monkeypatch.setattr(runner, "to_bytes", checked)
@@ -64,3 +65,4 @@ def test_dump_and_walk_match_spiffworkflow_at_every_step(api, dept, monkeypatch)
     hl.reply(case, "urban")
     assert hl.words(hl.revisit(case, "satisfied")) == "办结"
     assert len(dumps) >= 14 and dumps[-1] > dumps[0]  # every step, on a growing task tree
+    assert max(kept) > 10  # the same workflow object went on from step to step
