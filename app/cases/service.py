@@ -131,10 +131,8 @@ def accept(
 _INTAKE_REFERENCES = select(
     select(CaseType.id).where(CaseType.code == bindparam("case_type")).scalar_subquery(),
     select(Category.id).where(Category.code == bindparam("category")).scalar_subquery(),
-    select(ProcessVersion.id)
-    .where(ProcessVersion.process_id == bindparam("process_id"))
-    .order_by(ProcessVersion.version.desc())
-    .limit(1)
+    processes.newest_version(bindparam("process_id"))
+    .with_only_columns(ProcessVersion.id)
     .scalar_subquery(),
     select(Department.id).where(Department.kind == CITY).limit(1).scalar_subquery(),
 )

@@ -71,14 +71,19 @@ def deploy(files: dict[str, str], by: str = "", process_id: str | None = None):
     return version, True
 
 
-def latest_version(process_id: str | None = None) -> ProcessVersion | None:
-    process_id = process_id or current_app.config["MAIN_PROCESS"]
-    return db.session.scalar(
+def newest_version(process_id):
+    """The query for a process's newest version (`process_id`: a value or a bind parameter)."""
+    return (
         select(ProcessVersion)
-        .filter_by(process_id=process_id)
+        .where(ProcessVersion.process_id == process_id)
         .order_by(ProcessVersion.version.desc())
         .limit(1)
     )
+
+
+def latest_version(process_id: str | None = None) -> ProcessVersion | None:
+    process_id = process_id or current_app.config["MAIN_PROCESS"]
+    return db.session.scalar(newest_version(process_id))
 
 
 def compiled(version_id: int) -> CompiledProcess:
