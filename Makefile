@@ -31,11 +31,11 @@ db: install
 seed: install
 	$(BIN)/flask seed demo
 
-# The web app on http://127.0.0.1:5000 and the scheduler beside it; Ctrl-C stops both.
+# The web app on http://127.0.0.1:$(PORT) and the scheduler beside it; Ctrl-C or SIGTERM stops
+# both (`flask serve` owns the two processes; see app/serve.py).
+PORT ?= 5000
 serve:
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/flask scheduler run & \
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	exec $(BIN)/flask serve --host 127.0.0.1 --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -29,12 +29,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.processes.cli import bp as processes_cli
     from app.scheduler.cli import bp as scheduler_cli
     from app.seed.cli import bp as seed_cli
+    from app.serve import bp as serve_cli
 
     init_api(app)
     app.register_blueprint(processes_cli)
     app.register_blueprint(seed_cli)
     app.register_blueprint(cases_cli)
     app.register_blueprint(scheduler_cli)
+    app.register_blueprint(serve_cli)
     return app
 
 
