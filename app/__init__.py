@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from app import database
 from app.config import Config
 from app.extensions import db, migrate
 
@@ -19,7 +20,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app import models  # noqa: F401  (register tables with the metadata)
 
+    database.configure(app)  # engine options from the DB_* settings, before the engine exists
     db.init_app(app)
+    database.init_app(app)  # request timeouts on the connections, 503 database_unavailable
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)

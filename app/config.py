@@ -35,6 +35,20 @@ class Config:
 
     TOKEN_MAX_AGE_SECONDS = 12 * 3600
 
+    # When the database is slow or down (app/database.py; PostgreSQL): a request gets a 503
+    # `database_unavailable` with Retry-After within seconds, well inside gunicorn's 30 s.
+    DB_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("MINQING_DB_CONNECT_TIMEOUT_SECONDS", "5"))
+    # The slowest statement a request runs is a capped list count, tens of milliseconds on a
+    # million cases; 10 s is far past that and still leaves a request, with the connect
+    # allowance on top, under the worker timeout. 0 turns it off.
+    DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("MINQING_DB_STATEMENT_TIMEOUT_MS", "10000"))
+    DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = int(
+        os.environ.get("MINQING_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "60000")
+    )
+    # SQLAlchemy's default, 30 s, is the worker timeout itself.
+    DB_POOL_TIMEOUT_SECONDS = int(os.environ.get("MINQING_DB_POOL_TIMEOUT_SECONDS", "5"))
+    DB_RETRY_AFTER_SECONDS = int(os.environ.get("MINQING_DB_RETRY_AFTER_SECONDS", "5"))
+
     # Hotline rules (settings a city tunes).
     MAX_RETURNS_PER_CASE = int(os.environ.get("MINQING_MAX_RETURNS", "2"))
     MAX_EXTENSIONS_PER_CASE = int(os.environ.get("MINQING_MAX_EXTENSIONS", "1"))
