@@ -2,15 +2,16 @@
 latency, stored state size, the engine's own cost, the database floor and the HTTP cost.
 
     .venv/bin/python bench/lifecycle.py [--cases N] [--db sqlite|postgresql|both] [--rounds R]
-                                        [--profile]
+                                        [--profile] [--database-url URL]
 
 Flow per case (about 22 steps): accept -> transfer (3 co-departments) -> sign -> 3 co_reply ->
 reply -> revisit unsatisfied (reopen) -> transfer (3 co-departments) -> sign -> 3 co_reply ->
 reply -> revisit satisfied (closed). Every 10th case (i % 10 == 3) also asks for and gets an
 extension; i % 10 == 7 asks for a return, which is approved and dispatched again.
 
-PostgreSQL runs on database `minqing_bench_lifecycle` (created when missing; its public schema
-is dropped and re-created by each run). SQLite runs on a temporary file.
+PostgreSQL runs on database `minqing_bench_lifecycle`, or the one --database-url names (created
+when missing; its public schema is dropped and re-created by each run). SQLite runs on a
+temporary file.
 """
 
 from __future__ import annotations
@@ -37,8 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
-PG_DB = "minqing_bench_lifecycle"
+PG_URL = "postgresql://postgres@127.0.0.1:5432/minqing_bench_lifecycle"
 PASSWORD = "bench-pass"
 SECRET = "bench-secret"
 RESULTS = ROOT / "bench" / "results"
@@ -151,19 +151,32 @@ def workflow_data(action: str, data: dict, depts: dict[str, int], user_dept: int
 # --------------------------------------------------------------------------- app set-up
 
 
-def db_url(kind: str, tmpdir: str) -> str:
+def db_url(kind: str, tmpdir: str, pg_url: str) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tmpdir}/bench.db"
-    return f"{PG_SERVER}/{PG_DB}"
+    return pg_url
 
 
-def ensure_pg_database() -> None:
+def ensure_pg_database(url: str) -> None:
+    """Creates the database when missing. An existing one is used as it is: the server's
+    maintenance database is only touched to create it."""
     import psycopg
+    from sqlalchemy.engine import make_url
 
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DB,)).fetchone()
-        if not found:
-            conn.execute(f'CREATE DATABASE "{PG_DB}"')
+    from app.config import database_url
+
+    parsed = make_url(database_url(url))
+    if parsed.database == "test":
+        sys.exit("refusing the 'test' database: the test suite drops its schema")
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        psycopg.connect(conninfo).close()
+        return
+    except psycopg.OperationalError:
+        pass
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{parsed.database}"')
 
 
 def make_app(url: str):
@@ -616,14 +629,16 @@ def gunicorn_run(url: str, n: int, depts: dict[str, int], entry: str) -> dict:
 # --------------------------------------------------------------------------- one database
 
 
-def bench_db(kind: str, n: int, profile: bool, rounds_wanted: int = ROUNDS) -> dict:
+def bench_db(
+    kind: str, n: int, profile: bool, rounds_wanted: int = ROUNDS, pg_url: str = PG_URL
+) -> dict:
     from app.cases import workflow_cache
     from app.extensions import db
 
     tmp = tempfile.TemporaryDirectory(prefix="minqing-bench-")
     if kind == "postgresql":
-        ensure_pg_database()
-    url = db_url(kind, tmp.name)
+        ensure_pg_database(pg_url)
+    url = db_url(kind, tmp.name, pg_url)
     print(f"\n=== {kind}: preparing {url} ...", flush=True)
     prepare_database(url)
     res: dict = {"kind": kind, "cases": n}
@@ -889,12 +904,15 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--profile", action="store_true", help="add a cProfile of the warm path")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="warm service rounds")
+    parser.add_argument(
+        "--database-url", default=PG_URL, help="the PostgreSQL database (its schema is dropped)"
+    )
     args = parser.parse_args()
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     RESULTS.mkdir(parents=True, exist_ok=True)
     results = []
     for kind in kinds:
-        res = bench_db(kind, args.cases, args.profile, max(1, args.rounds))
+        res = bench_db(kind, args.cases, args.profile, max(1, args.rounds), args.database_url)
         text_out = report(res)
         print("\n" + text_out, flush=True)
         results.append(res)
