@@ -1,9 +1,9 @@
 """Who may see and do what: the one place for scope and role checks, pages and API alike.
 
 Every read of cases takes its scope from here: lists and their totals (`scope_department_ids`,
-`visible_cases_clause`), the inbox (`inbox_clause`), a case by id or number (`can_view`), and
-the actions offered and taken (`may_act`, `check_act`). What each user sees is the union of
-what their roles grant:
+`visible_cases_clause`), the inbox (`inbox_clause`), a case by id or number (`can_view`), the
+actions offered and taken (`may_act`, `check_act`) and an intake's replay
+(`check_intake_replay`). What each user sees is the union of what their roles grant:
 
     oversight, admin                   every case
     agent, dispatcher, revisit, handler
@@ -19,8 +19,8 @@ case_department row there, kept forever (a department still sees a case it retur
 
 Acting needs the right role and being the task's department (or, for a recall, its sender);
 only the desk roles act, so whoever may act on a task may also see its case. The inbox is the
-tasks the user may act on at their own department; leaders, oversight, agents and designers act
-on no task, so their inboxes are empty (they read the case list).
+tasks the user may act on at their own department; leaders, oversight, administrators, agents
+and designers act on no task, so their inboxes are empty (they read the case list).
 """
 
 from __future__ import annotations
