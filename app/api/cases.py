@@ -13,6 +13,7 @@ from app.api.schemas import (
     IntakeSchema,
     PageSchema,
 )
+from app.auth import policy
 from app.auth.tokens import current_user
 from app.cases import queries, service
 from app.clock import clock
@@ -45,6 +46,8 @@ class Cases(MethodView):
         case, password, created = service.accept(
             service.Intake(**body), user, idempotency_key=key, client_ip=request.remote_addr or ""
         )
+        if not created:
+            policy.check_intake_replay(user, case)
         result = {
             "id": case.id,
             "number": case.number,

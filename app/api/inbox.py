@@ -16,5 +16,5 @@ class Inbox(MethodView):
     @blp.response(200, InboxPageSchema)
     @blp.doc(security=[{"bearerAuth": []}])
     def get(self, args):
-        """Open tasks held by my department, most urgent first."""
+        """Open tasks of my department that I may act on, most urgent first."""
         return queries.inbox(current_user(), args)

@@ -1,53 +1,78 @@
 """Who may see and do what: the one place for scope and role checks, pages and API alike.
 
-Scopes: city-centre staff, the oversight office and administrators see every case; a district
-centre sees the cases sent into its subtree; a department sees the cases it was sent; a leader
-sees the departments (subtrees) they oversee. Acting on a task needs the right role and being
-the task's department (or, for a recall, the department that sent it).
+Every read of cases takes its scope from here: lists and their totals (`scope_department_ids`,
+`visible_cases_clause`), the inbox (`inbox_clause`), a case by id or number (`can_view`), the
+actions offered and taken (`may_act`, `check_act`) and an intake's replay
+(`check_intake_replay`). What each user sees is the union of what their roles grant:
+
+    oversight, admin                   every case
+    agent, dispatcher, revisit, handler
+                                       the cases sent into their department's subtree: at the
+                                       city centre (the root) every case, at a district centre
+                                       its district, at a department its own
+    leader                             the cases sent into the subtrees they oversee (none when
+                                       they oversee none)
+    designer                           no case (diagrams and forms only)
+
+"Sent into" means a task of the case opened at the department: the case then has a
+case_department row there, kept forever (a department still sees a case it returned).
+
+Acting needs the right role and being the task's department (or, for a recall, its sender);
+only the desk roles act, so whoever may act on a task may also see its case. The inbox is the
+tasks the user may act on at their own department; leaders, oversight, administrators, agents
+and designers act on no task, so their inboxes are empty (they read the case list).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import exists, or_, select
+from functools import cache
 
-from app.errors import Forbidden
+from flask import current_app
+from sqlalchemy import exists, false, or_, select
+
+from app.errors import Conflict, Forbidden
 from app.extensions import db
-from app.forms.registry import ActionSpec
+from app.forms.registry import ActionSpec, load_forms
 from app.models import Case, CaseDepartment, Department, LeaderScope, OpenTask, User
 from app.models.org import CITY
 
+# Roles that see every case wherever their holder sits.
 ALL_CASES_ROLES = frozenset({"oversight", "admin"})
-CITY_STAFF_ROLES = frozenset({"agent", "dispatcher", "revisit", "leader", "designer"})
+# Roles that work cases at a desk of their department: they see the cases sent into its
+# subtree and act on its tasks. The only roles that act (tests/auth checks the forms).
+DESK_ROLES = frozenset({"agent", "dispatcher", "revisit", "handler"})
+LEADER = "leader"
 
 
 def sees_everything(user: User) -> bool:
     roles = user.role_codes
     if roles & ALL_CASES_ROLES:
         return True
-    return user.department.kind == CITY and bool(roles & CITY_STAFF_ROLES) and not _is_leader(user)
-
-
-def _is_leader(user: User) -> bool:
-    return "leader" in user.role_codes
+    # The city centre is the root of the tree: its subtree is every department.
+    return bool(roles & DESK_ROLES) and user.department.kind == CITY
 
 
 def scope_paths(user: User) -> list[str]:
-    """Department path prefixes whose cases the user may read."""
-    if _is_leader(user):
-        rows = db.session.scalars(
+    """Department path prefixes whose cases the user may read (a subtree each)."""
+    paths = []
+    if user.role_codes & DESK_ROLES:
+        paths.append(user.department.path)
+    if LEADER in user.role_codes:
+        paths += db.session.scalars(
             select(Department.path)
             .join(LeaderScope, LeaderScope.department_id == Department.id)
             .where(LeaderScope.user_id == user.id)
-        ).all()
-        return list(rows) or [user.department.path]
-    return [user.department.path]
+        )
+    return paths
 
 
 def scope_department_ids(user: User) -> list[int] | None:
-    """Ids of the departments whose cases the user may read (None = every case)."""
+    """Ids of the departments whose cases the user may read (None: every case; []: none)."""
     if sees_everything(user):
         return None
     paths = scope_paths(user)
+    if not paths:
+        return []
     in_scope = or_(*(Department.path.startswith(p) for p in paths))
     return sorted(db.session.scalars(select(Department.id).where(in_scope)))
 
@@ -61,6 +86,8 @@ def visible_cases_clause(user: User, dept_ids: list[int] | None = None):
         dept_ids = scope_department_ids(user)
     if dept_ids is None:
         return None
+    if not dept_ids:
+        return false()
     # The department ids first (a tiny table): the planner then sees a plain IN on the
     # indexed case_department.department_id, with its real selectivity.
     return exists(
@@ -71,21 +98,60 @@ def visible_cases_clause(user: User, dept_ids: list[int] | None = None):
 
 
 def can_view(user: User, case: Case) -> bool:
-    clause = visible_cases_clause(user)
-    if clause is None:
+    dept_ids = scope_department_ids(user)
+    if dept_ids is None:
         return True
+    if not dept_ids:
+        return False
+    clause = visible_cases_clause(user, dept_ids)
     return bool(db.session.scalar(select(Case.id).where(Case.id == case.id, clause)))
 
 
+def check_intake_replay(user: User, case: Case) -> None:
+    """A replayed intake (its Idempotency-Key or external id seen before) answers with its
+    case only to who registered it (the first answer named the case to them) or may see it;
+    anyone else has hit a key that is not theirs."""
+    if case.accepted_by_id != user.id and not can_view(user, case):
+        raise Conflict(
+            "idempotency_key_in_use",
+            "该幂等键（或外部编号）已被另一次受理使用",
+            "This Idempotency-Key (or external_id) belongs to another intake",
+        )
+
+
+@cache
+def _tasks_by_role(forms_dir: str) -> dict[str, frozenset[str]]:
+    """Role -> the tasks on which it has an action of the task's own department."""
+    out: dict[str, set[str]] = {}
+    for specs in load_forms(forms_dir).actions.values():
+        for spec in specs:
+            if spec.actor == "dept":
+                for role in spec.roles & DESK_ROLES:
+                    out.setdefault(role, set()).add(spec.task)
+    return {role: frozenset(tasks) for role, tasks in out.items()}
+
+
+def inbox_clause(user: User):
+    """A WHERE clause on OpenTask: the tasks of the user's department the user may act on
+    (None: no task at all). The same rule as `may_act` for the task's own department; a
+    sender's recall is offered on the case, not listed as the sender's work."""
+    by_role = _tasks_by_role(current_app.config["FORMS_DIR"])
+    tasks = sorted(set().union(*(by_role.get(r, ()) for r in user.role_codes)))
+    if not tasks:
+        return None
+    return (OpenTask.department_id == user.department_id) & OpenTask.task_name.in_(tasks)
+
+
 def may_act(user: User, task: OpenTask, action: ActionSpec) -> bool:
-    if not (user.role_codes & action.roles):
+    # Only desk roles act: a task's department has its case in scope, so acting implies seeing.
+    if not (user.role_codes & action.roles & DESK_ROLES):
         return False
     acting_dept = task.department_id if action.actor == "dept" else task.from_department_id
     return acting_dept is not None and acting_dept == user.department_id
 
 
 def check_act(user: User, task: OpenTask, action: ActionSpec) -> None:
-    if not (user.role_codes & action.roles):
+    if not (user.role_codes & action.roles & DESK_ROLES):
         raise Forbidden(
             "role_not_allowed",
             "您的角色不能执行此操作",

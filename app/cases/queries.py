@@ -93,8 +93,11 @@ def _scoped_page(dept_ids: list[int], args: dict, now: datetime) -> tuple[list, 
 
 
 def list_cases(user: User, args: dict) -> dict:
+    """The cases of the user's scope (app/auth/policy.py) matching the filters."""
     now = clock.now()
     dept_ids = policy.scope_department_ids(user)
+    if dept_ids == []:  # a scope with no case in it
+        return _list_body([], 0, False, args, now)
     if (
         dept_ids
         and args["sort"] in scope_index.SORTS
@@ -154,9 +157,13 @@ def _list_body(rows: list, total: int, capped: bool, args: dict, now: datetime) 
 
 
 def inbox(user: User, args: dict) -> dict:
-    """Open tasks held by the user's department, most urgent first."""
+    """The open tasks the user may act on at their department (app/auth/policy.py), most
+    urgent first."""
     now = clock.now()
-    conds = [OpenTask.department_id == user.department_id]
+    mine = policy.inbox_clause(user)
+    if mine is None:  # the user's roles act on no task
+        return _inbox_body([], 0, args, now)
+    conds = [mine]
     if "task" in args:
         conds.append(OpenTask.task_name == args["task"])
     if "overdue" in args:
@@ -176,6 +183,10 @@ def inbox(user: User, args: dict) -> dict:
     rows = db.session.execute(
         query.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
     ).all()
+    return _inbox_body(rows, total, args, now)
+
+
+def _inbox_body(rows: list, total: int, args: dict, now: datetime) -> dict:
     types = _case_types()
     return {
         "items": [
