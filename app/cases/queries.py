@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, func, literal, or_, select, union_all
 
 from app.auth import policy
-from app.cases import scope_index
+from app.cases import handlers, scope_index
 from app.clock import clock
 from app.deadlines import service as deadlines
 from app.errors import case_not_found
@@ -235,20 +235,26 @@ def get_visible_case(user: User, ref: str) -> Case:
     return case
 
 
-def allowed_actions(user: User, case: Case, tasks: list[OpenTask]) -> list[dict]:
+def allowed_actions(user: User, case: Case, tasks: list[OpenTask], now: datetime) -> list[dict]:
+    """The actions the server would take from this user now: theirs to take (policy) and not
+    refused whatever the data (the handlers' preconditions), each with the schema its data is
+    checked against."""
     forms = load_forms(current_app.config["FORMS_DIR"])
     out = []
     for task in tasks:
         for spec in forms.for_task(task.task_name):
-            if policy.may_act(user, task, spec):
-                out.append(
-                    {
-                        "action": spec.name,
-                        "task_id": task.task_uuid,
-                        "title": spec.title,
-                        "schema": spec.schema,
-                    }
-                )
+            if not policy.may_act(user, task, spec):
+                continue
+            if handlers.refusal(spec.name, case, task, now) is not None:
+                continue
+            out.append(
+                {
+                    "action": spec.name,
+                    "task_id": task.task_uuid,
+                    "title": spec.title,
+                    "schema": handlers.live_form(spec).schema,
+                }
+            )
     return out
 
 
@@ -303,6 +309,6 @@ def detail(user: User, case: Case) -> dict:
             }
             for e in events
         ],
-        allowed_actions=allowed_actions(user, case, tasks),
+        allowed_actions=allowed_actions(user, case, tasks, now),
     )
     return body

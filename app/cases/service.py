@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from app import engine
 from app.auth import policy
-from app.cases import query_password, scope_index, workflow_cache
+from app.cases import handlers, query_password, scope_index, workflow_cache
 from app.cases.handlers import HANDLERS, ActionContext
 from app.cases.numbering import next_number
 from app.clock import clock
@@ -271,9 +271,12 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
     rows = list(case.open_tasks)
     scope_before = scope_index.scope_values(case)
     task, spec = _pick_task(rows, specs, user, task_uuid, case, action_name)
+    now = clock.now()
+    # Refused whatever the data (a limit, a deadline): said before anything about the data.
+    handlers.check_available(spec.name, case, task, now)
+    spec = handlers.live_form(spec)
     validate(spec, data)
 
-    now = clock.now()
     ctx = ActionContext(case=case, task=task, action=spec, user=user, data=data, now=now)
     if spec.name in HANDLERS:
         HANDLERS[spec.name](ctx)

@@ -527,8 +527,17 @@ def test_extension_asked_after_the_deadline_is_refused(hl):
 def test_extension_limit_and_length_are_refused(hl):
     case = hl.new()
     hl.to_handling(case, "urban")
+    # The cap is the setting (15 working days), carried by the schema the handler is offered.
+    [offered] = [
+        a
+        for a in hl.get(case, "urban_handler")["allowed_actions"]
+        if a["action"] == "extension_request"
+    ]
+    assert offered["schema"]["properties"]["days"]["maximum"] == 15
     body = hl.act(case, "extension_request", "urban_handler", expect=422, days=16, reason="很久")
-    refused(body, "extension_too_long")
+    refused(body, "invalid_form_data")
+    assert [e["field"] for e in body["details"]["errors"]] == ["days"]
+    assert "maximum of 15" in body["details"]["errors"][0]["message"]
 
     hl.act(case, "extension_request", "urban_handler", days=2, reason="需协调施工队")
     hl.act(case, "approve_extension", "dispatcher")
