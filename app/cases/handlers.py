@@ -21,6 +21,7 @@ from datetime import datetime
 from flask import current_app
 from jsonschema import Draft202012Validator
 from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import aliased
 
 from app.deadlines import service as deadlines
 from app.errors import Invalid
@@ -143,18 +144,31 @@ def _co_departments(found: dict[int, Department], ids: list[int], lead_id: int) 
     return depts
 
 
+_source = aliased(Department)
+# Whether the department has an active one below it: one read (a step runs it on every transfer).
+_HAS_SUBORDINATE = select(
+    exists().where(
+        _source.id == bindparam("dept_id"),
+        Department.active,
+        Department.path.startswith(_source.path),
+        Department.id != _source.id,
+    )
+)
+_HAS_OTHER_DEPARTMENT = select(
+    exists().where(
+        Department.active, Department.kind == DEPARTMENT, Department.id != bindparam("dept_id")
+    )
+)
+
+
 @available("transfer")
 def someone_to_transfer_to(case: Case, task: OpenTask, now: datetime) -> Invalid | None:
-    source = db.session.get(Department, task.department_id)
-    below = exists().where(
-        Department.active, Department.path.startswith(source.path), Department.id != source.id
-    )
-    if db.session.scalar(select(below)):
+    if db.session.scalar(_HAS_SUBORDINATE, {"dept_id": task.department_id}):
         return None
     return Invalid(
         "no_subordinate",
         "本单位没有可转办的下属单位",
-        f"{source.name_en or source.name} has no active department to transfer to",
+        "There is no active department under yours to transfer the case to",
     )
 
 
@@ -283,10 +297,7 @@ def _requested_extension_days(case_id: int) -> int:
 
 @available("joint_request")
 def someone_to_join(case: Case, task: OpenTask, now: datetime) -> Invalid | None:
-    other = exists().where(
-        Department.active, Department.kind == DEPARTMENT, Department.id != task.department_id
-    )
-    if db.session.scalar(select(other)):
+    if db.session.scalar(_HAS_OTHER_DEPARTMENT, {"dept_id": task.department_id}):
         return None
     return Invalid(
         "no_co_department", "没有可联办的其他职能部门", "There is no other department to join"

@@ -313,7 +313,8 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
         now,
         client_ip,
         to_dept=ctx.to_department_id,
-        data={**data, **ctx.event_data},
+        # The task it completed: a client naming that task later is told someone acted on it.
+        data={**data, **ctx.event_data, "task_id": task.task_uuid},
     )
     _project(writes, case, compiled, workflow, rows, now, user, client_ip, scope_before)
     try:
@@ -335,6 +336,22 @@ def _workflow(case_id: int, version: int, compiled):
     return engine.load(compiled, blob)
 
 
+_TASK_COMPLETED = (
+    select(CaseEvent.id)
+    .where(
+        CaseEvent.case_id == bindparam("case_id"),
+        CaseEvent.data["task_id"].as_string() == bindparam("task_uuid"),
+    )
+    .limit(1)
+)
+
+
+def _completed(case_id: int, task_uuid: str) -> bool:
+    """Whether a step of the case completed this task (read from the event log)."""
+    params = {"case_id": case_id, "task_uuid": task_uuid}
+    return db.session.scalar(_TASK_COMPLETED, params) is not None
+
+
 def _pick_task(rows, specs: list[ActionSpec], user: User, task_uuid, case: Case, action_name):
     candidates = [
         (row, spec)
@@ -347,6 +364,11 @@ def _pick_task(rows, specs: list[ActionSpec], user: User, task_uuid, case: Case,
         return allowed  # acting on a task of one's own department implies seeing the case
     if not policy.can_view(user, case):
         raise case_not_found()
+    if task_uuid is not None and not candidates and _completed(case.id, task_uuid):
+        # The client acted on a task it saw open and someone completed it since: the same
+        # answer as losing the claim, whether the winner committed before this step read or
+        # after (the claim path).
+        raise concurrent_update()
     if not candidates:
         unavailable = next((s.unavailable for s in specs if s.unavailable), None)
         zh = (unavailable or {}).get("zh", "工单当前状态不允许此操作")
