@@ -320,8 +320,12 @@ def revisit(ctx: ActionContext) -> None:
     case.satisfaction = result  # the latest answer; "unreachable" when the tries ran out
     if result == "unreachable":
         case.revisit_tries += 1
-    elif result == "unsatisfied":
-        case.reopen_count += 1
-        case.revisit_tries = 0
-        case.replied_at = None
-        deadlines.reset_handling_clock(case)
+
+
+def reopen(case: Case) -> None:
+    """重办: the case's columns when a replied case goes back to the departments (the step
+    sees it from the task the diagram opens next, whatever path led there): a new round."""
+    case.reopen_count += 1
+    case.revisit_tries = 0
+    case.replied_at = None
+    deadlines.reset_handling_clock(case)

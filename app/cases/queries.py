@@ -258,6 +258,30 @@ def allowed_actions(user: User, case: Case, tasks: list[OpenTask], now: datetime
     return out
 
 
+# Events that start a handling round: the co-department replies before them were for an
+# earlier lead (or an earlier round of the same one), not for this one to consolidate.
+_ROUND_STARTS = frozenset({"transfer", "reopen"})
+
+
+def _co_replies(events: list[CaseEvent], names: dict, users: dict) -> list[dict]:
+    """The co-departments' replies of the current handling round, from the event log."""
+    replies: list[dict] = []
+    for e in events:
+        if e.action in _ROUND_STARTS:
+            replies = []
+        elif e.action == "co_reply":
+            replies.append(
+                {
+                    "department_id": e.from_department_id,
+                    "department": names.get(e.from_department_id),
+                    "text": e.data.get("text", ""),
+                    "at": e.at,
+                    "user": users.get(e.user_id),
+                }
+            )
+    return replies
+
+
 def detail(user: User, case: Case) -> dict:
     now = clock.now()
     tasks = db.session.scalars(_DETAIL_TASKS, {"case_id": case.id}).all()
@@ -309,6 +333,7 @@ def detail(user: User, case: Case) -> dict:
             }
             for e in events
         ],
+        co_replies=_co_replies(events, names, users),
         allowed_actions=allowed_actions(user, case, tasks, now),
     )
     return body

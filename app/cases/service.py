@@ -43,7 +43,7 @@ from app.models import (
     User,
     WorkflowInstance,
 )
-from app.models.case import CLOSED
+from app.models.case import CLOSED, REPLIED
 from app.models.org import CITY
 from app.processes import service as processes
 from app.write_batch import StaleRows, WriteBatch
@@ -394,6 +394,7 @@ def _project(
 ) -> None:
     """Set the case's clocks and status from the workflow's ready tasks and queue the writes
     of its open-task rows, its columns and its scope rows."""
+    status_before = case.status
     ready = engine.ready_tasks(compiled, workflow)
     ready_ids = {t.uuid for t in ready}
     old_ids = {r.task_uuid for r in old_rows}
@@ -434,6 +435,20 @@ def _project(
         leads = {t.from_department_id for t in ready}
         # Several parallel tasks (joint handling): the lead department that waits on them.
         case.current_department_id = depts.pop() if len(depts) == 1 else leads.pop()
+        if status_before == REPLIED and case.status != REPLIED:
+            # Reopened (重办): the diagram sent a replied case back into the flow rather than
+            # to its end or to another revisit try. Logged after the step's own event.
+            handlers.reopen(case)
+            _log(
+                writes,
+                case,
+                user,
+                "reopen",
+                now,
+                client_ip,
+                to_dept=case.current_department_id,
+                data={"reopen_count": case.reopen_count},
+            )
     _update_case(writes, case)  # before the scope rows, which read the case row's overdue flag
     _write_scope(writes, case, new_depts, scope_before)
 
