@@ -1,23 +1,34 @@
 """Per-action rules around a task completion: check the data against the organisation and
 the case, shape what the workflow receives, and update the case's columns.
 
+Three registries, side by side per action:
+- a *precondition* (`@available`): why the action is refused now whatever data is sent (a
+  limit reached, a deadline passed, nobody to send the case to). The step checks it before the
+  data and the case detail before offering the action, so the two cannot disagree.
+- the *live form* (`FORM_LIMITS`): city settings the action's JSON Schema carries, so that the
+  schema a client is offered is the one the server validates with.
+- the *handler* (`@handler`): the checks on the data and the action's effects.
+
 A new step in the process is a diagram change plus, at most, a form and a handler here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from jsonschema import Draft202012Validator
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import aliased
 
 from app.deadlines import service as deadlines
 from app.errors import Invalid
 from app.extensions import db
 from app.forms.registry import ActionSpec
 from app.models import Case, CaseEvent, Department, OpenTask, User
+from app.models.org import DEPARTMENT
 
 
 @dataclass
@@ -35,6 +46,9 @@ class ActionContext:
 
 Handler = Callable[[ActionContext], None]
 HANDLERS: dict[str, Handler] = {}
+# (case, the task acted on, now) -> the refusal, or None when the action is possible.
+Precondition = Callable[[Case, OpenTask, datetime], Invalid | None]
+PRECONDITIONS: dict[str, Precondition] = {}
 
 
 def handler(*names: str):
@@ -44,6 +58,58 @@ def handler(*names: str):
         return fn
 
     return register
+
+
+def available(*names: str):
+    def register(fn: Precondition) -> Precondition:
+        for name in names:
+            PRECONDITIONS[name] = fn
+        return fn
+
+    return register
+
+
+def refusal(action: str, case: Case, task: OpenTask, now: datetime) -> Invalid | None:
+    """Why `action` on `task` is refused now whatever its data, or None."""
+    check = PRECONDITIONS.get(action)
+    return check(case, task, now) if check is not None else None
+
+
+def check_available(action: str, case: Case, task: OpenTask, now: datetime) -> None:
+    error = refusal(action, case, task, now)
+    if error is not None:
+        raise error
+
+
+def _max_extension_days() -> int:
+    return current_app.config["MAX_EXTENSION_DAYS"]
+
+
+# Settings that bound an action's data, as JSON Schema keywords per property. The form files
+# leave these keywords out: the setting is their one source.
+FORM_LIMITS: dict[str, Callable[[], dict[str, dict]]] = {
+    "extension_request": lambda: {"days": {"maximum": _max_extension_days()}},
+}
+_live_forms: dict[tuple, ActionSpec] = {}
+
+
+def live_form(spec: ActionSpec) -> ActionSpec:
+    """The action's form with the settings' limits in its schema (and its validator)."""
+    limits = FORM_LIMITS.get(spec.name)
+    if limits is None:
+        return spec
+    keywords = limits()
+    key = (spec.task, spec.name, repr(sorted(keywords.items())))
+    found = _live_forms.get(key)
+    if found is None:
+        properties = dict(spec.schema["properties"])
+        for name, extra in keywords.items():
+            properties[name] = {**properties[name], **extra}
+        schema = {**spec.schema, "properties": properties}
+        found = _live_forms[key] = replace(
+            spec, schema=schema, validator=Draft202012Validator(schema)
+        )
+    return found
 
 
 _DEPARTMENTS = select(Department).where(Department.id.in_(bindparam("ids", expanding=True)))
@@ -76,6 +142,34 @@ def _co_departments(found: dict[int, Department], ids: list[int], lead_id: int) 
             )
         depts[str(dept.id)] = dept.id
     return depts
+
+
+_source = aliased(Department)
+# Whether the department has an active one below it: one read (a step runs it on every transfer).
+_HAS_SUBORDINATE = select(
+    exists().where(
+        _source.id == bindparam("dept_id"),
+        Department.active,
+        Department.path.startswith(_source.path),
+        Department.id != _source.id,
+    )
+)
+_HAS_OTHER_DEPARTMENT = select(
+    exists().where(
+        Department.active, Department.kind == DEPARTMENT, Department.id != bindparam("dept_id")
+    )
+)
+
+
+@available("transfer")
+def someone_to_transfer_to(case: Case, task: OpenTask, now: datetime) -> Invalid | None:
+    if db.session.scalar(_HAS_SUBORDINATE, {"dept_id": task.department_id}):
+        return None
+    return Invalid(
+        "no_subordinate",
+        "本单位没有可转办的下属单位",
+        "There is no active department under yours to transfer the case to",
+    )
 
 
 @handler("transfer")
@@ -136,15 +230,20 @@ def co_reply(ctx: ActionContext) -> None:
     }
 
 
+@available("return_request")
+def returns_left(case: Case, task: OpenTask, now: datetime) -> Invalid | None:
+    limit = current_app.config["MAX_RETURNS_PER_CASE"]
+    if case.return_count < limit:
+        return None
+    return Invalid(
+        "return_limit_reached",
+        f"本工单退回次数已达上限（{limit}次），不能再退回",
+        f"This case has been returned {case.return_count} times; the limit is {limit}",
+    )
+
+
 @handler("return_request")
 def return_request(ctx: ActionContext) -> None:
-    limit = current_app.config["MAX_RETURNS_PER_CASE"]
-    if ctx.case.return_count >= limit:
-        raise Invalid(
-            "return_limit_reached",
-            f"本工单退回次数已达上限（{limit}次），不能再退回",
-            f"This case has been returned {ctx.case.return_count} times; the limit is {limit}",
-        )
     ctx.to_department_id = ctx.task.from_department_id
 
 
@@ -154,28 +253,27 @@ def approve_return(ctx: ActionContext) -> None:
     deadlines.reset_handling_clock(ctx.case)
 
 
-@handler("extension_request")
-def extension_request(ctx: ActionContext) -> None:
-    cfg = current_app.config
-    if ctx.case.extension_count >= cfg["MAX_EXTENSIONS_PER_CASE"]:
-        raise Invalid(
+@available("extension_request")
+def extension_possible(case: Case, task: OpenTask, now: datetime) -> Invalid | None:
+    if case.extension_count >= current_app.config["MAX_EXTENSIONS_PER_CASE"]:
+        return Invalid(
             "extension_limit_reached",
             "本工单延期次数已达上限",
-            f"The case already had {ctx.case.extension_count} extension(s); that is the limit",
+            f"The case already had {case.extension_count} extension(s); that is the limit",
         )
-    if ctx.data["days"] > cfg["MAX_EXTENSION_DAYS"]:
-        raise Invalid(
-            "extension_too_long",
-            f"延期不能超过{cfg['MAX_EXTENSION_DAYS']}个工作日",
-            f"An extension may not exceed {cfg['MAX_EXTENSION_DAYS']} working days",
-        )
-    due = ctx.case.handle_due_at
-    if due is not None and ctx.now >= due:
-        raise Invalid(
+    due = case.handle_due_at
+    if due is not None and now >= due:
+        return Invalid(
             "extension_too_late",
             "已超过办理期限，不能再申请延期",
             f"Extensions must be asked before the deadline ({due:%Y-%m-%d %H:%M})",
         )
+    return None
+
+
+@handler("extension_request")
+def extension_request(ctx: ActionContext) -> None:
+    # The number of days is bounded by the live form (MAX_EXTENSION_DAYS), checked with the data.
     ctx.workflow_data["extension_days"] = ctx.data["days"]
     ctx.to_department_id = ctx.task.from_department_id
 
@@ -197,6 +295,15 @@ def _requested_extension_days(case_id: int) -> int:
     return int(event.data["days"])
 
 
+@available("joint_request")
+def someone_to_join(case: Case, task: OpenTask, now: datetime) -> Invalid | None:
+    if db.session.scalar(_HAS_OTHER_DEPARTMENT, {"dept_id": task.department_id}):
+        return None
+    return Invalid(
+        "no_co_department", "没有可联办的其他职能部门", "There is no other department to join"
+    )
+
+
 @handler("joint_request")
 def joint_request(ctx: ActionContext) -> None:
     co_ids = ctx.data["co_department_ids"]
@@ -213,8 +320,12 @@ def revisit(ctx: ActionContext) -> None:
     case.satisfaction = result  # the latest answer; "unreachable" when the tries ran out
     if result == "unreachable":
         case.revisit_tries += 1
-    elif result == "unsatisfied":
-        case.reopen_count += 1
-        case.revisit_tries = 0
-        case.replied_at = None
-        deadlines.reset_handling_clock(case)
+
+
+def reopen(case: Case) -> None:
+    """重办: the case's columns when a replied case goes back to the departments (the step
+    sees it from the task the diagram opens next, whatever path led there): a new round."""
+    case.reopen_count += 1
+    case.revisit_tries = 0
+    case.replied_at = None
+    deadlines.reset_handling_clock(case)

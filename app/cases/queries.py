@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, func, literal, or_, select, union_all
 
 from app.auth import policy
-from app.cases import scope_index
+from app.cases import handlers, scope_index
 from app.clock import clock
 from app.deadlines import service as deadlines
 from app.errors import case_not_found
@@ -246,21 +246,51 @@ def get_visible_case(user: User, ref: str) -> Case:
     return case
 
 
-def allowed_actions(user: User, case: Case, tasks: list[OpenTask]) -> list[dict]:
+def allowed_actions(user: User, case: Case, tasks: list[OpenTask], now: datetime) -> list[dict]:
+    """The actions the server would take from this user now: theirs to take (policy) and not
+    refused whatever the data (the handlers' preconditions), each with the schema its data is
+    checked against."""
     forms = load_forms(current_app.config["FORMS_DIR"])
     out = []
     for task in tasks:
         for spec in forms.for_task(task.task_name):
-            if policy.may_act(user, task, spec):
-                out.append(
-                    {
-                        "action": spec.name,
-                        "task_id": task.task_uuid,
-                        "title": spec.title,
-                        "schema": spec.schema,
-                    }
-                )
+            if not policy.may_act(user, task, spec):
+                continue
+            if handlers.refusal(spec.name, case, task, now) is not None:
+                continue
+            out.append(
+                {
+                    "action": spec.name,
+                    "task_id": task.task_uuid,
+                    "title": spec.title,
+                    "schema": handlers.live_form(spec).schema,
+                }
+            )
     return out
+
+
+# Events that start a handling round: the co-department replies before them were for an
+# earlier lead (or an earlier round of the same one), not for this one to consolidate.
+_ROUND_STARTS = frozenset({"transfer", "reopen"})
+
+
+def _co_replies(events: list[CaseEvent], names: dict, users: dict) -> list[dict]:
+    """The co-departments' replies of the current handling round, from the event log."""
+    replies: list[dict] = []
+    for e in events:
+        if e.action in _ROUND_STARTS:
+            replies = []
+        elif e.action == "co_reply":
+            replies.append(
+                {
+                    "department_id": e.from_department_id,
+                    "department": names.get(e.from_department_id),
+                    "text": e.data.get("text", ""),
+                    "at": e.at,
+                    "user": users.get(e.user_id),
+                }
+            )
+    return replies
 
 
 def detail(user: User, case: Case) -> dict:
@@ -314,6 +344,7 @@ def detail(user: User, case: Case) -> dict:
             }
             for e in events
         ],
-        allowed_actions=allowed_actions(user, case, tasks),
+        co_replies=_co_replies(events, names, users),
+        allowed_actions=allowed_actions(user, case, tasks, now),
     )
     return body

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from app import engine
 from app.auth import policy
-from app.cases import query_password, scope_index, workflow_cache
+from app.cases import handlers, query_password, scope_index, workflow_cache
 from app.cases.handlers import HANDLERS, ActionContext
 from app.cases.numbering import next_number
 from app.clock import clock
@@ -43,7 +43,7 @@ from app.models import (
     User,
     WorkflowInstance,
 )
-from app.models.case import CLOSED
+from app.models.case import CLOSED, REPLIED
 from app.models.org import CITY
 from app.processes import service as processes
 from app.write_batch import StaleRows, WriteBatch
@@ -271,9 +271,12 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
     rows = list(case.open_tasks)
     scope_before = scope_index.scope_values(case)
     task, spec = _pick_task(rows, specs, user, task_uuid, case, action_name)
+    now = clock.now()
+    # Refused whatever the data (a limit, a deadline): said before anything about the data.
+    handlers.check_available(spec.name, case, task, now)
+    spec = handlers.live_form(spec)
     validate(spec, data)
 
-    now = clock.now()
     ctx = ActionContext(case=case, task=task, action=spec, user=user, data=data, now=now)
     if spec.name in HANDLERS:
         HANDLERS[spec.name](ctx)
@@ -310,7 +313,8 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
         now,
         client_ip,
         to_dept=ctx.to_department_id,
-        data={**data, **ctx.event_data},
+        # The task it completed: a client naming that task later is told someone acted on it.
+        data={**data, **ctx.event_data, "task_id": task.task_uuid},
     )
     _project(writes, case, compiled, workflow, rows, now, user, client_ip, scope_before)
     try:
@@ -332,6 +336,22 @@ def _workflow(case_id: int, version: int, compiled):
     return engine.load(compiled, blob)
 
 
+_TASK_COMPLETED = (
+    select(CaseEvent.id)
+    .where(
+        CaseEvent.case_id == bindparam("case_id"),
+        CaseEvent.data["task_id"].as_string() == bindparam("task_uuid"),
+    )
+    .limit(1)
+)
+
+
+def _completed(case_id: int, task_uuid: str) -> bool:
+    """Whether a step of the case completed this task (read from the event log)."""
+    params = {"case_id": case_id, "task_uuid": task_uuid}
+    return db.session.scalar(_TASK_COMPLETED, params) is not None
+
+
 def _pick_task(rows, specs: list[ActionSpec], user: User, task_uuid, case: Case, action_name):
     candidates = [
         (row, spec)
@@ -344,6 +364,11 @@ def _pick_task(rows, specs: list[ActionSpec], user: User, task_uuid, case: Case,
         return allowed  # acting on a task of one's own department implies seeing the case
     if not policy.can_view(user, case):
         raise case_not_found()
+    if task_uuid is not None and not candidates and _completed(case.id, task_uuid):
+        # The client acted on a task it saw open and someone completed it since: the same
+        # answer as losing the claim, whether the winner committed before this step read or
+        # after (the claim path).
+        raise concurrent_update()
     if not candidates:
         unavailable = next((s.unavailable for s in specs if s.unavailable), None)
         zh = (unavailable or {}).get("zh", "工单当前状态不允许此操作")
@@ -369,6 +394,7 @@ def _project(
 ) -> None:
     """Set the case's clocks and status from the workflow's ready tasks and queue the writes
     of its open-task rows, its columns and its scope rows."""
+    status_before = case.status
     ready = engine.ready_tasks(compiled, workflow)
     ready_ids = {t.uuid for t in ready}
     old_ids = {r.task_uuid for r in old_rows}
@@ -409,6 +435,20 @@ def _project(
         leads = {t.from_department_id for t in ready}
         # Several parallel tasks (joint handling): the lead department that waits on them.
         case.current_department_id = depts.pop() if len(depts) == 1 else leads.pop()
+        if status_before == REPLIED and case.status != REPLIED:
+            # Reopened (重办): the diagram sent a replied case back into the flow rather than
+            # to its end or to another revisit try. Logged after the step's own event.
+            handlers.reopen(case)
+            _log(
+                writes,
+                case,
+                user,
+                "reopen",
+                now,
+                client_ip,
+                to_dept=case.current_department_id,
+                data={"reopen_count": case.reopen_count},
+            )
     _update_case(writes, case)  # before the scope rows, which read the case row's overdue flag
     _write_scope(writes, case, new_depts, scope_before)
 

@@ -23,6 +23,17 @@ Semantics
   ``end <= start``. For ``end >= start`` with ``end`` in working time (or exactly at
   ``day_end`` of a working day, when the amount is positive),
   ``add_working_seconds(start, working_seconds_between(start, end)) == end``.
+- ``shift(instant, s)`` / ``shift_days(instant, n)``: move a *due time* later by ``s`` seconds
+  (``n`` whole working days) of working time, keeping its side of the boundary between two
+  working days. ``day_end`` of one working day and ``day_start`` of the next are the same
+  working time; ``add_working_seconds`` gives ``day_end`` (above), which would make a due time
+  read "17:00 the day before" once moved. ``shift`` gives ``day_start`` of the next working day
+  instead when ``instant`` is on the start side: exactly ``day_start`` of a working day, or
+  outside working time other than exactly ``day_end``. Otherwise (inside working time, or
+  exactly at ``day_end``) it equals ``add_working_seconds``. ``shift(instant, 0) == instant``
+  for every instant (no working time passed, nothing moves) and always
+  ``working_seconds_between(instant, shift(instant, s)) == s``.
+  E.g. Tue 09:00 shifted by 8 h = Wed 09:00; Mon 17:00 shifted by 8 h = Tue 17:00.
 - Negative amounts (and non-finite floats) raise ``ValueError``.
 - Datetimes are expected to be naive local times. Aware datetimes are accepted and their
   ``tzinfo`` is kept unchanged (never converted); arithmetic is then wall-clock arithmetic.
@@ -117,6 +128,23 @@ class WorkCalendar:
             remaining -= available
             current = self._window_start(self.next_working_day(current.date()), current)
 
+    def shift(self, instant: datetime, seconds: float) -> datetime:
+        """``instant`` moved ``seconds`` of working time later, on its side of a day boundary."""
+        _check_amount(seconds, "seconds")
+        if seconds == 0:
+            return instant
+        moved = self.add_working_seconds(instant, seconds)
+        if moved.time() == self.day_end and self._on_start_side(instant):
+            return self._window_start(self.next_working_day(moved.date()), moved)
+        return moved
+
+    def shift_days(self, instant: datetime, days: int) -> datetime:
+        """``instant`` moved ``days`` whole working days later, on its side of a day boundary
+        (a due time at ``day_end`` stays at ``day_end``, one at ``day_start`` at ``day_start``)."""
+        if days < 0:
+            raise ValueError("days must be >= 0")
+        return self.shift(instant, days * self._day_seconds())
+
     def working_seconds_between(self, start: datetime, end: datetime) -> float:
         """Working time in seconds inside ``[start, end)``; 0 if ``end <= start``."""
         if end <= start:
@@ -141,6 +169,18 @@ class WorkCalendar:
 
     def _window_end(self, d: date, like: datetime) -> datetime:
         return datetime.combine(d, self.day_end, tzinfo=like.tzinfo)
+
+    def _day_seconds(self) -> float:
+        day = date.min  # any date: the window has the same length every working day
+        end, start = datetime.combine(day, self.day_end), datetime.combine(day, self.day_start)
+        return (end - start).total_seconds()
+
+    def _on_start_side(self, dt: datetime) -> bool:
+        """Whether ``dt`` belongs with the next day start rather than the working time before
+        it: exactly at a day start, or outside working time other than exactly at day_end."""
+        if not self.is_working_day(dt.date()):
+            return True
+        return not self.day_start < dt.time() <= self.day_end
 
     def _normalise(self, dt: datetime) -> datetime:
         """First instant of working time at or after ``dt``."""

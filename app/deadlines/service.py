@@ -78,10 +78,12 @@ def on_tasks_opened(case: Case, opened: list, closed_clocks: set[str], now: date
     limit = time_limit(case)
 
     if "decision" in closed_clocks and case.clock_paused_at is not None:
-        # Resume: the handling deadline moves by the working time the decision took.
+        # Resume: the handling deadline moves by the working time the decision took, and keeps
+        # its wall time when that is none (a due at a day start stays at a day start). A case
+        # already late when paused stays exactly as late.
         if case.handle_due_at is not None:
-            remaining = cal.working_seconds_between(case.clock_paused_at, case.handle_due_at)
-            case.handle_due_at = cal.add_working_seconds(now, remaining)
+            paused = cal.working_seconds_between(case.clock_paused_at, now)
+            case.handle_due_at = cal.shift(case.handle_due_at, paused)
         case.clock_paused_at = None
     if "sign" in closed_clocks:
         case.sign_due_at = None
@@ -123,7 +125,7 @@ def reset_handling_clock(case: Case) -> None:
 def extend_handling_clock(case: Case, days: int) -> None:
     cal = work_calendar()
     if case.handle_due_at is not None:
-        case.handle_due_at = cal.add_working_days(case.handle_due_at, days)
+        case.handle_due_at = cal.shift_days(case.handle_due_at, days)
 
 
 def is_overdue(case: Case, now: datetime) -> bool:

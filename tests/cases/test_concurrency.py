@@ -12,6 +12,10 @@ PostgreSQL: the loser's UPDATE waits on the winner's row lock, then finds the ve
 (0 rows) -> 409 concurrent_update. SQLite: the loser waits on the database write lock
 (busy_timeout), then finds the version changed; or, if the lock wait ran out, "database is
 locked" -> 409 concurrent_update as well. Both are real races, so both databases run them.
+
+Each racer names the task it saw open (`task_id`, from its case detail), as a client does. A
+loser that reads the case only after the winner committed finds that task closed, and is told
+the same: 409 concurrent_update, never "not possible in this state".
 """
 
 from __future__ import annotations
@@ -26,8 +30,6 @@ from app import engine as wf_engine
 from app.extensions import db
 from app.models import Case, CaseEvent, OpenTask, WorkflowInstance
 from app.write_batch import WriteBatch
-
-CONFLICT_CODES = {"concurrent_update", "action_not_available"}
 
 
 def instance_version(case_id: int) -> int:
@@ -46,12 +48,22 @@ def events(case_id: int) -> list[str]:
     )
 
 
+def seen_task(client, auth, case_id: int, action: str, user: str) -> str:
+    """The task id the user's case detail offers the action on."""
+    resp = client.get(f"/api/v1/cases/{case_id}", headers=auth(user))
+    assert resp.status_code == 200, resp.get_json()
+    [task_id] = {a["task_id"] for a in resp.get_json()["allowed_actions"] if a["action"] == action}
+    return task_id
+
+
 @pytest.fixture
-def race(app, auth, monkeypatch):
+def race(app, client, auth, monkeypatch):
     """race(case_id, [(action, user, data), ...], force=True) -> [(status, body), ...]."""
 
     def run(case_id: int, moves: list[tuple[str, str, dict]], force: bool = True):
         headers = [auth(user) for _, user, _ in moves]  # tokens first, in the main thread
+        # The task each racer acts on, as its client saw it open before acting.
+        task_ids = [seen_task(client, auth, case_id, action, user) for action, user, _ in moves]
         db.session.commit()
         n = len(moves)
         at_claim = threading.Barrier(n, timeout=15)
@@ -83,7 +95,7 @@ def race(app, auth, monkeypatch):
             try:
                 resp = client.post(
                     f"/api/v1/cases/{case_id}/{action.replace('_', '-')}",
-                    json={"data": data},
+                    json={"data": data, "task_id": task_ids[i]},
                     headers=headers[i],
                 )
                 results[i] = (resp.status_code, resp.get_json())
@@ -116,7 +128,7 @@ def one_winner(results) -> tuple[int, dict]:
     assert all(status == 409 for status in codes if status != 200), results
     for status, body in results:
         if status == 409:
-            assert body["code"] in CONFLICT_CODES, body
+            assert body["code"] == "concurrent_update", body
             assert body["message"]["zh"] and body["message"]["en"]
     winner = next(i for i, (status, _) in enumerate(results) if status == 200)
     return winner, results
@@ -212,6 +224,81 @@ def test_arriving_strictly_after_gets_action_not_available(api, dept, client, au
     assert resp.get_json()["code"] == "action_not_available"
     assert instance_version(case_id) == version
     assert events(case_id).count("sign") == 1
+
+
+STALE = [
+    pytest.param(
+        "sign", "urban_handler", "recall", "dispatcher", {"reason": "派错了"}, id="recall"
+    ),
+    pytest.param("sign", "urban_handler", "sign", "urban_handler", {}, id="sign-twice"),
+    pytest.param("recall", "dispatcher", "sign", "urban_handler", {}, id="sign-after-recall"),
+]
+
+
+@pytest.mark.parametrize(("first", "winner", "second", "loser", "data"), STALE)
+def test_acting_on_a_task_someone_completed_since_is_a_concurrent_update(
+    api, dept, client, auth, first, winner, second, loser, data
+):
+    """The loser read the case after the winner committed: its task is gone, and it is told
+    that someone else acted, as when it loses the claim."""
+    case_id = transferred(api, dept)
+    seen = seen_task(client, auth, case_id, second, loser)
+    api.act(case_id, first, winner, **({"reason": "派错了"} if first == "recall" else {}))
+    version = instance_version(case_id)
+    log = events(case_id)
+
+    resp = client.post(
+        f"/api/v1/cases/{case_id}/{second}",
+        json={"data": data, "task_id": seen},
+        headers=auth(loser),
+    )
+    assert resp.status_code == 409
+    body = resp.get_json()
+    assert body["code"] == "concurrent_update", body
+    assert body["message"]["zh"] and body["message"]["en"]
+    assert instance_version(case_id) == version
+    assert events(case_id) == log
+
+
+def test_a_co_department_replying_twice_on_its_task_is_a_concurrent_update(api, dept, client, auth):
+    case_id = api.create()["id"]
+    api.act(
+        case_id,
+        "transfer",
+        "dispatcher",
+        target_department_id=dept("urban"),
+        co_department_ids=[dept("housing"), dept("transport")],
+    )
+    api.act(case_id, "sign", "urban_handler")
+    seen = seen_task(client, auth, case_id, "co_reply", "housing_handler")
+    api.act(case_id, "co_reply", "housing_handler", text="已配合处理", task_id=seen)
+    body = api.act(
+        case_id, "co_reply", "housing_handler", expect=409, text="再次答复", task_id=seen
+    )
+    assert body["code"] == "concurrent_update"
+
+
+def test_naming_no_task_or_a_task_the_case_never_had_is_not_a_conflict(api, dept, client, auth):
+    """Without a stale task the answer stays: the action is not possible in this state."""
+    case_id = transferred(api, dept)
+    sign_task = seen_task(client, auth, case_id, "sign", "urban_handler")
+    api.act(case_id, "sign", "urban_handler")
+    handle_task = seen_task(client, auth, case_id, "reply", "urban_handler")
+    for task_id in (None, "00000000-0000-4000-8000-000000000000", "not-a-task", handle_task):
+        resp = client.post(
+            f"/api/v1/cases/{case_id}/recall",
+            json={"data": {"reason": "派错了"}, "task_id": task_id},
+            headers=auth("dispatcher"),
+        )
+        assert resp.status_code == 409
+        assert resp.get_json()["code"] == "action_not_available", task_id
+    # The task the sign-for completed, named by someone who may not see the case: still 404.
+    resp = client.post(
+        f"/api/v1/cases/{case_id}/sign",
+        json={"data": {}, "task_id": sign_task},
+        headers=auth("west_dispatcher"),
+    )
+    assert resp.status_code == 404
 
 
 def test_stale_version_is_refused_by_the_guarded_update(api, dept, user, monkeypatch):

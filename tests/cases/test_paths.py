@@ -527,8 +527,17 @@ def test_extension_asked_after_the_deadline_is_refused(hl):
 def test_extension_limit_and_length_are_refused(hl):
     case = hl.new()
     hl.to_handling(case, "urban")
+    # The cap is the setting (15 working days), carried by the schema the handler is offered.
+    [offered] = [
+        a
+        for a in hl.get(case, "urban_handler")["allowed_actions"]
+        if a["action"] == "extension_request"
+    ]
+    assert offered["schema"]["properties"]["days"]["maximum"] == 15
     body = hl.act(case, "extension_request", "urban_handler", expect=422, days=16, reason="很久")
-    refused(body, "extension_too_long")
+    refused(body, "invalid_form_data")
+    assert [e["field"] for e in body["details"]["errors"]] == ["days"]
+    assert "maximum of 15" in body["details"]["errors"][0]["message"]
 
     hl.act(case, "extension_request", "urban_handler", days=2, reason="需协调施工队")
     hl.act(case, "approve_extension", "dispatcher")
@@ -584,12 +593,31 @@ def test_joint_handling_with_three_co_departments(hl, dept):
     assert hl.inbox("housing_handler") == []
 
     hl.sign(case, "urban_handler")
+    assert hl.get(case, "urban_handler")["co_replies"] == []
+    clock.advance(minutes=5)
     body, co_events = _joint_round(hl, case, dept)
     assert [e["from_department"] for e in co_events] == ["市住建局", "市交通运输局", "市生态环境局"]
+    # The lead department has the co-departments' replies in front of it to consolidate.
+    body = hl.get(case, "urban_handler")
+    assert body["co_replies"] == [
+        {
+            "department_id": dept(code),
+            "department": name,
+            "text": text,
+            "at": "2026-03-02T10:05:00",
+            "user": f"{code}_handler",
+        }
+        for code, name, text in [
+            ("housing", "市住建局", "已配合排查"),
+            ("transport", "市交通运输局", "transport 已配合处理"),
+            ("ecology", "市生态环境局", "ecology 已配合处理"),
+        ]
+    ]
 
     body = hl.reply(case, "urban", text="经城管、住建、交通、环保联合处理，问题已解决")
     assert hl.words(body) == "已答复待回访"
     assert hl.tasks(body) == [("revisit", "city")]
+    assert len(body["co_replies"]) == 3  # still there for the revisit staff
     body = hl.revisit(case, "satisfied")
     assert hl.words(body) == "办结"
     assert hl.timeline(body) == [
@@ -633,6 +661,11 @@ def test_joint_handling_requested_by_the_lead_and_approved(hl, dept):
     hl.act(case, "approve_joint", "dispatcher")
     body, co_events = _joint_round(hl, case, dept, co=("housing", "transport"))
     assert [e["from_department"] for e in co_events] == ["市住建局", "市交通运输局"]
+    replies = hl.get(case, "urban_handler")["co_replies"]
+    assert [(r["department_id"], r["text"]) for r in replies] == [
+        (dept("housing"), "已配合排查"),
+        (dept("transport"), "transport 已配合处理"),
+    ]
 
     body = hl.reply(case, "urban")
     assert hl.words(body) == "已答复待回访"
@@ -687,6 +720,12 @@ def test_revisit_unsatisfied_reopens_and_a_second_joint_round_closes(hl, dept):
     body = hl.revisit(case, "unsatisfied", reason="路灯仍不亮")
     assert hl.words(body) == "已受理"
     assert hl.tasks(body) == [("dispatch", "city")]
+    assert hl.timeline(body)[-3:] == ["reply", "revisit", "reopen"]
+    reopen = body["timeline"][-1]
+    assert reopen["to_department_id"] == dept("city")
+    assert reopen["data"] == {"reopen_count": 1}
+    assert reopen["user"] == "revisit @ 市12345热线中心"
+    assert body["co_replies"] == []  # the first round's replies are not the next lead's
     assert body["reopen_count"] == 1
     assert body["satisfaction"] == "unsatisfied"
     assert body["replied_at"] is None
@@ -700,6 +739,8 @@ def test_revisit_unsatisfied_reopens_and_a_second_joint_round_closes(hl, dept):
     assert when(body["handle_due_at"]) == datetime(2026, 3, 10, 10, 0)
     body, co_events = _joint_round(hl, case, dept)
     assert len(co_events) == 6
+    # Only the second round's replies, made a day later.
+    assert [r["at"][:10] for r in body["co_replies"]] == ["2026-03-03"] * 3
     body = hl.reply(case, "urban", text="已更换灯具并回访确认")
     assert hl.words(body) == "已答复待回访"
     assert body["reply_text"] == "已更换灯具并回访确认"
@@ -707,6 +748,7 @@ def test_revisit_unsatisfied_reopens_and_a_second_joint_round_closes(hl, dept):
     assert hl.words(body) == "办结"
     assert body["reopen_count"] == 1
     assert hl.timeline(body).count("revisit") == 2
+    assert hl.timeline(body).count("reopen") == 1
     assert hl.timeline(body)[-1] == "close"
 
 

@@ -239,3 +239,108 @@ def test_long_span_is_fast():
     start = dt(1, 5, 9)
     end = CAL.add_working_hours(start, 8 * 250 * 20)  # ~20 years of working days
     assert CAL.working_seconds_between(start, end) == 8 * 250 * 20 * HOUR
+
+
+# -- shift: moving a due time by working time (a paused clock resumes) ------------------------
+# 2026-11-20 is a Friday; 11-23 a Monday. Around National Day: Wed 09-30 is the last working day
+# before the holiday, Thu 10-08 the first after; Sun 09-27 and Sat 10-10 are make-up days.
+
+
+def resumed(due: datetime, paused: datetime, resumed_at: datetime) -> datetime:
+    """The due time of a clock paused at `paused` and resumed at `resumed_at`."""
+    return CAL.shift(due, CAL.working_seconds_between(paused, resumed_at))
+
+
+@pytest.mark.parametrize(
+    ("due", "paused", "resumed_at", "expected"),
+    [
+        # A due at a day start, no working time while paused: unchanged (not 17:00 the day
+        # before), over an evening, a weekend, a holiday, or up to a make-up day.
+        (dt(11, 24, 9), dt(11, 23, 18), dt(11, 23, 18), dt(11, 24, 9)),
+        (dt(11, 24, 9), dt(11, 23, 17), dt(11, 24, 9), dt(11, 24, 9)),
+        (dt(11, 23, 9), dt(11, 20, 18), dt(11, 22, 12), dt(11, 23, 9)),
+        (dt(10, 8, 9), dt(9, 30, 17), dt(10, 5, 10), dt(10, 8, 9)),
+        (dt(9, 27, 9), dt(9, 25, 17), dt(9, 26, 20), dt(9, 27, 9)),  # due on make-up Sunday
+        # A due at a day start, whole working days while paused: still at a day start.
+        (dt(11, 24, 9), dt(11, 23, 9), dt(11, 23, 17), dt(11, 25, 9)),
+        (dt(11, 23, 9), dt(11, 20, 9), dt(11, 20, 17), dt(11, 24, 9)),  # over a weekend
+        (dt(10, 8, 9), dt(9, 30, 9), dt(9, 30, 17), dt(10, 9, 9)),  # over National Day
+        (dt(10, 9, 9), dt(10, 8, 9), dt(10, 8, 17), dt(10, 10, 9)),  # onto make-up Saturday
+        (dt(9, 28, 9), dt(9, 25, 9), dt(9, 25, 17), dt(9, 29, 9)),  # past make-up Sunday
+        # A due at a day start, part of a day while paused.
+        (dt(11, 24, 9), dt(11, 23, 16), dt(11, 24, 10), dt(11, 24, 11)),
+        (dt(9, 28, 9), dt(9, 25, 16), dt(9, 27, 10), dt(9, 28, 11)),  # via make-up Sunday
+        # A due at a day end: stays at a day end.
+        (dt(11, 20, 17), dt(11, 20, 10), dt(11, 20, 10), dt(11, 20, 17)),
+        (dt(11, 20, 17), dt(11, 20, 9), dt(11, 20, 17), dt(11, 23, 17)),  # over a weekend
+        (dt(11, 20, 17), dt(11, 20, 16), dt(11, 20, 17), dt(11, 23, 10)),
+        (dt(9, 30, 17), dt(9, 30, 9), dt(9, 30, 17), dt(10, 8, 17)),  # over National Day
+        (dt(10, 9, 17), dt(10, 8, 9), dt(10, 8, 17), dt(10, 10, 17)),  # make-up Saturday
+        (dt(9, 25, 17), dt(9, 25, 9), dt(9, 25, 17), dt(9, 27, 17)),  # make-up Sunday
+        # Inside working hours: moved by the working time paused, as add_working_seconds.
+        (dt(11, 23, 13), dt(11, 23, 10), dt(11, 23, 14), dt(11, 23, 17)),
+        (dt(11, 20, 15), dt(11, 20, 16), dt(11, 23, 10), dt(11, 20, 17)),  # 1 h late, still
+    ],
+)
+def test_shift_resumes_a_paused_due_time_on_its_side_of_the_day(due, paused, resumed_at, expected):
+    assert resumed(due, paused, resumed_at) == expected
+    # Same working time as counting the rest from the resume (the former computation),
+    # whatever the wall time.
+    if paused <= due:
+        rest = CAL.working_seconds_between(paused, due)
+        assert CAL.working_seconds_between(resumed_at, expected) == rest
+
+
+def test_shift_zero_is_identity_everywhere():
+    for instant in (dt(11, 23, 9), dt(11, 23, 17), dt(11, 23, 12), dt(11, 21, 12), dt(10, 3, 8)):
+        assert CAL.shift(instant, 0) == instant
+
+
+def test_shift_inside_a_day_and_from_outside_working_time():
+    assert CAL.shift(dt(11, 23, 10), 2 * HOUR) == dt(11, 23, 12)
+    assert CAL.shift(dt(11, 23, 10), 7 * HOUR) == dt(11, 23, 17)  # day end stays
+    assert CAL.shift(dt(11, 23, 9), 7 * HOUR) == dt(11, 23, 16)
+    assert CAL.shift(dt(11, 23, 9), 8 * HOUR) == dt(11, 24, 9)
+    assert CAL.shift(dt(11, 21, 12), 8 * HOUR) == dt(11, 24, 9)  # Saturday counts as Mon 09:00
+    assert CAL.shift(dt(11, 20, 18), 1) == dt(11, 23, 9, 0, 1)
+
+
+def test_shift_days_keeps_the_side_of_the_day():
+    assert CAL.shift_days(dt(11, 23, 9), 2) == dt(11, 25, 9)
+    assert CAL.shift_days(dt(11, 23, 17), 2) == dt(11, 25, 17)  # add_working_days: Thu 09:00
+    assert CAL.add_working_days(dt(11, 23, 17), 2) == dt(11, 26, 9)
+    assert CAL.shift_days(dt(9, 30, 17), 1) == dt(10, 8, 17)
+    assert CAL.shift_days(dt(10, 9, 9), 1) == dt(10, 10, 9)
+    assert CAL.shift_days(dt(11, 20, 10, 30), 3) == dt(11, 25, 10, 30)
+    assert CAL.shift_days(dt(11, 20, 10, 30), 0) == dt(11, 20, 10, 30)
+    with pytest.raises(ValueError):
+        CAL.shift_days(dt(11, 20, 10), -1)
+
+
+@pytest.mark.parametrize("bad", [-1, float("nan"), float("inf")])
+def test_shift_rejects_bad_amounts(bad):
+    with pytest.raises(ValueError):
+        CAL.shift(dt(11, 23, 10), bad)
+
+
+def test_shift_randomised_keeps_working_time_and_side():
+    rng = random.Random(2026)
+    day = 8 * HOUR
+    starts = [dt(9, 1) + timedelta(days=d) for d in range(0, 100)]
+    for _ in range(300):
+        d = rng.choice(starts)
+        instant = rng.choice(
+            [
+                datetime.combine(d.date(), CAL.day_start),
+                datetime.combine(d.date(), CAL.day_end),
+                d + timedelta(seconds=rng.randrange(0, 86400)),
+            ]
+        )
+        amount = rng.choice([0, rng.randrange(1, 30) * day, rng.randrange(1, 200 * 3600)])
+        moved = CAL.shift(instant, amount)
+        assert CAL.working_seconds_between(instant, moved) == amount
+        assert moved >= instant
+        at_an_end = CAL.is_working_day(instant) and instant.time() in (CAL.day_start, CAL.day_end)
+        if amount and amount % day == 0 and at_an_end:
+            # Whole working days keep the clock time of a due at either end of the day.
+            assert moved.time() == instant.time()
