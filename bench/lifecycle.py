@@ -23,6 +23,7 @@ import json
 import multiprocessing as mp
 import os
 import pstats
+import secrets
 import socket
 import statistics
 import subprocess
@@ -40,7 +41,9 @@ if str(ROOT) not in sys.path:
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DB = "minqing_bench_lifecycle"
 PASSWORD = "bench-pass"
-SECRET = "bench-secret"
+# A random key per run (app/auth/secret_key.py refuses short and published keys), shared with
+# the worker processes and the gunicorn server through the environment they inherit.
+SECRET = os.environ.setdefault("MINQING_BENCH_SECRET", secrets.token_urlsafe(48))
 RESULTS = ROOT / "bench" / "results"
 ROUNDS = 3  # the warm service measurement, in rounds (see bench_db)
 
