@@ -7,16 +7,23 @@ from pathlib import Path
 from flask import Flask
 
 from app import database
+from app.auth import secret_key
 from app.config import Config
-from app.extensions import db, migrate
+from app.extensions import db, init_limiter, migrate
 
 
-def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object(Config)
     if overrides:
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config["SECRET_KEY"] = secret_key.resolve(app.config, app.instance_path)
+    if app.config["PROXY_FIX_X_FOR"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
+    init_limiter(app)
 
     from app import models  # noqa: F401  (register tables with the metadata)
 
@@ -28,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         _tune_sqlite(app)
 
     from app.api import init_api
+    from app.auth.cli import bp as users_cli
     from app.cases.cli import bp as cases_cli
     from app.processes.cli import bp as processes_cli
     from app.scheduler.cli import bp as scheduler_cli
@@ -40,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(cases_cli)
     app.register_blueprint(scheduler_cli)
     app.register_blueprint(serve_cli)
+    app.register_blueprint(users_cli)
     return app
 
 

@@ -17,7 +17,11 @@ def database_url(url: str) -> str:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("MINQING_SECRET_KEY", "dev-only-secret-change-me")
+    # "production" refuses to start without a configured secret key or with memory:// rate-limit
+    # storage; anything else is a development installation (see app/auth/secret_key.py).
+    ENVIRONMENT = os.environ.get("MINQING_ENV", "development")
+    # No default: app/auth/secret_key.py falls back to instance/secret_key.
+    SECRET_KEY = os.environ.get("MINQING_SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'minqing.db'}")
     )
@@ -48,6 +52,19 @@ class Config:
     # SQLAlchemy's default, 30 s, is the worker timeout itself.
     DB_POOL_TIMEOUT_SECONDS = int(os.environ.get("MINQING_DB_POOL_TIMEOUT_SECONDS", "5"))
     DB_RETRY_AFTER_SECONDS = int(os.environ.get("MINQING_DB_RETRY_AFTER_SECONDS", "5"))
+
+    # Failed logins allowed per username and per client address (app/auth/login.py), counted in
+    # RATELIMIT_STORAGE_URI: memory:// is per process, so production (several gunicorn workers)
+    # needs a shared store, e.g. redis://127.0.0.1:6379.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("MINQING_LOGIN_LIMIT_PER_ACCOUNT", "5 per minute")
+    LOGIN_LIMIT_PER_IP = os.environ.get("MINQING_LOGIN_LIMIT_PER_IP", "30 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("MINQING_RATELIMIT_STORAGE", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("MINQING_RATELIMIT_PREFIX", "minqing")
+    # A moving window: a fixed one would let a guesser spend two windows' worth at a boundary.
+    RATELIMIT_STRATEGY = "moving-window"
+    # Proxies in front of the app whose X-Forwarded-For is trusted for the client address
+    # (werkzeug ProxyFix); 0 trusts none, so a client cannot choose its own address.
+    PROXY_FIX_X_FOR = int(os.environ.get("MINQING_PROXY_FIX_X_FOR", "0"))
 
     # Hotline rules (settings a city tunes).
     MAX_RETURNS_PER_CASE = int(os.environ.get("MINQING_MAX_RETURNS", "2"))

@@ -1,5 +1,8 @@
 """Flask extensions, created unbound and attached in the app factory."""
 
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -25,3 +28,38 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = Api()
+
+
+_LIMITER = "minqing.limiter"
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start with these settings."""
+
+
+def init_limiter(app: Flask) -> Limiter:
+    """Flask-Limiter, configured by the RATELIMIT_* settings, one per app.
+
+    Unlike the extensions above it is not a module-level object: a Limiter keeps its storage
+    on itself, so one shared by every app a process creates (tests, benchmarks) would count
+    each app's attempts in the last app's storage.
+    """
+    storage = app.config["RATELIMIT_STORAGE_URI"]
+    if app.config["ENVIRONMENT"] == "production" and storage.startswith("memory"):
+        raise ConfigurationError(
+            "MINQING_RATELIMIT_STORAGE is memory://: each gunicorn worker would keep its own "
+            "count of login attempts. Set it to a shared store, e.g. redis://127.0.0.1:6379."
+        )
+    limiter = Limiter(get_remote_address)
+    # No route carries a Flask-Limiter decorator: the login rule (app/auth/login.py) calls the
+    # limiter's strategy itself. Its per-request hooks would only cost time (a fifth of the
+    # cheapest API answer), and init_app adds them only for a limiter not yet listed here.
+    app.extensions.setdefault("limiter", set()).add(limiter)
+    limiter.init_app(app)
+    app.extensions[_LIMITER] = limiter
+    return limiter
+
+
+def limiter() -> Limiter:
+    """The current app's Flask-Limiter."""
+    return current_app.extensions[_LIMITER]

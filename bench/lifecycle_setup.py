@@ -6,13 +6,17 @@ is dropped and re-created by each run); SQLite on a temporary file.
 
 from __future__ import annotations
 
+import os
+import secrets
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgresql://postgres@127.0.0.1:5432/minqing_bench_lifecycle"
 PASSWORD = "bench-pass"
-SECRET = "bench-secret"
+# A random key per run (app/auth/secret_key.py refuses short and published keys), shared with
+# the worker processes and the gunicorn server through the environment they inherit.
+SECRET = os.environ.setdefault("MINQING_BENCH_SECRET", secrets.token_urlsafe(48))
 
 
 def db_url(kind: str, tmpdir: str, pg_url: str) -> str:

@@ -4,6 +4,7 @@ migrated with the real Alembic migrations and seeded with a small city."""
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -41,7 +42,14 @@ def _database_url(tmp: Path) -> str:
 def app():
     with tempfile.TemporaryDirectory() as tmp:
         url = _database_url(Path(tmp))
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test"})
+        # A random key per session: no test may pass because it knows the key.
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "TESTING": True,
+                "SECRET_KEY": secrets.token_urlsafe(48),
+            }
+        )
         with app.app_context():
             if db.engine.dialect.name == "postgresql":
                 with db.engine.begin() as conn:

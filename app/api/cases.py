@@ -13,7 +13,6 @@ from app.api.schemas import (
     IntakeSchema,
     PageSchema,
 )
-from app.auth import policy
 from app.auth.tokens import current_user
 from app.cases import queries, service
 from app.clock import clock
@@ -37,17 +36,25 @@ class Cases(MethodView):
     @blp.arguments(IntakeSchema)
     @blp.response(201, CreatedCaseSchema)
     @blp.alt_response(200, schema=CreatedCaseSchema, description="replayed intake")
+    @blp.alt_response(
+        409,
+        description="`idempotency_key_reused`: this user sent the key with another body",
+    )
     @blp.doc(security=SECURITY)
     def post(self, body):
-        """Accept a demand (受理). Send `Idempotency-Key` to make retries safe."""
+        """Accept a demand (受理). Send `Idempotency-Key` to make retries safe.
+
+        A key (the header, else `external_id`) is the sending user's own: repeated with the same
+        body it answers 200 with the case it made; with another body 409. An empty, blank,
+        over-80-character or non-printable-ASCII key is 422 `invalid_idempotency_key`.
+        """
         user = current_user()
-        external_id = body.pop("external_id", None)
-        key = request.headers.get("Idempotency-Key") or (external_id and f"ext:{external_id}")
         case, password, created = service.accept(
-            service.Intake(**body), user, idempotency_key=key, client_ip=request.remote_addr or ""
+            service.Intake(**body),
+            user,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            client_ip=request.remote_addr or "",
         )
-        if not created:
-            policy.check_intake_replay(user, case)
         result = {
             "id": case.id,
             "number": case.number,

@@ -2,8 +2,9 @@
 
 Every read of cases takes its scope from here: lists and their totals (`scope_department_ids`,
 `visible_cases_clause`), the inbox (`inbox_clause`), a case by id or number (`can_view`), the
-actions offered and taken (`may_act`, `check_act`) and an intake's replay
-(`check_intake_replay`). What each user sees is the union of what their roles grant:
+actions offered and taken (`may_act`, `check_act`). (An intake's replay needs no scope: an
+Idempotency-Key is its sender's own, app/cases/idempotency.py.) What each user sees is the
+union of what their roles grant:
 
     oversight, admin                   every case
     agent, dispatcher, revisit, handler
@@ -30,7 +31,7 @@ from functools import cache
 from flask import current_app
 from sqlalchemy import exists, false, or_, select
 
-from app.errors import Conflict, Forbidden
+from app.errors import Forbidden
 from app.extensions import db
 from app.forms.registry import ActionSpec, load_forms
 from app.models import Case, CaseDepartment, Department, LeaderScope, OpenTask, User
@@ -105,18 +106,6 @@ def can_view(user: User, case: Case) -> bool:
         return False
     clause = visible_cases_clause(user, dept_ids)
     return bool(db.session.scalar(select(Case.id).where(Case.id == case.id, clause)))
-
-
-def check_intake_replay(user: User, case: Case) -> None:
-    """A replayed intake (its Idempotency-Key or external id seen before) answers with its
-    case only to who registered it (the first answer named the case to them) or may see it;
-    anyone else has hit a key that is not theirs."""
-    if case.accepted_by_id != user.id and not can_view(user, case):
-        raise Conflict(
-            "idempotency_key_in_use",
-            "该幂等键（或外部编号）已被另一次受理使用",
-            "This Idempotency-Key (or external_id) belongs to another intake",
-        )
 
 
 @cache

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from app import engine
 from app.auth import policy
-from app.cases import handlers, query_password, scope_index, workflow_cache
+from app.cases import handlers, idempotency, query_password, scope_index, workflow_cache
 from app.cases.handlers import HANDLERS, ActionContext
 from app.cases.numbering import next_number
 from app.clock import clock
@@ -96,28 +96,36 @@ class Intake:
     category: str | None = None
     answered: bool = False
     answer: str = ""
+    # The sending system's own id for the demand (Open311 service_request_id, IVR call id):
+    # an idempotency key when no Idempotency-Key header is sent.
+    external_id: str | None = None
 
 
 def accept(
     intake: Intake, user: User, idempotency_key: str | None = None, client_ip: str = ""
 ) -> tuple[Case, str | None, bool]:
-    """Register a demand. Returns (case, query password or None if replayed, created)."""
+    """Register a demand. Returns (case, query password or None if replayed, created).
+
+    `idempotency_key` is the request's Idempotency-Key header as sent (None when absent); see
+    app/cases/idempotency.py for how it and `intake.external_id` make a repeat a replay.
+    """
     if not (user.role_codes & ACCEPT_ROLES):
         raise Forbidden(
             "role_not_allowed", "您的角色不能受理工单", "Your roles cannot accept cases"
         )
-    if idempotency_key:
-        existing = db.session.scalar(select(Case).filter_by(idempotency_key=idempotency_key))
+    key = idempotency.stored_key(idempotency_key, intake.external_id)
+    body = idempotency.fingerprint(intake) if key else None
+    if key:
+        existing = idempotency.earlier_case(user, key, body)
         if existing is not None:
             return existing, None, False
     try:
-        case, password = _create(intake, user, idempotency_key, client_ip)
+        case, password = _create(intake, user, key, body, client_ip)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        existing = idempotency_key and db.session.scalar(
-            select(Case).filter_by(idempotency_key=idempotency_key)
-        )
+        # The same key committed by a concurrent request since the lookup above.
+        existing = key and idempotency.earlier_case(user, key, body)
         if existing:
             return existing, None, False
         raise
@@ -151,7 +159,13 @@ def _intake_references(intake: Intake):
     ).one()
 
 
-def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: str):
+def _create(
+    intake: Intake,
+    user: User,
+    idempotency_key: str | None,
+    idempotency_fingerprint: str | None,
+    client_ip: str,
+):
     case_type_id, category_id, version_id, city_id = _intake_references(intake)
     if case_type_id is None:
         raise Invalid(
@@ -181,6 +195,7 @@ def _create(intake: Intake, user: User, idempotency_key: str | None, client_ip: 
         number=number,
         query_password_hash=query_password.hash_password(number, password),
         idempotency_key=idempotency_key,
+        idempotency_fingerprint=idempotency_fingerprint,
         channel=intake.channel,
         citizen_name=intake.citizen_name,
         citizen_phone=intake.citizen_phone,

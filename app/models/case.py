@@ -28,6 +28,9 @@ _SCOPE_MAY_BE_OVERDUE = text("overdue OR due_at IS NOT NULL")
 class Case(db.Model):
     __tablename__ = "hotline_case"
     __table_args__ = (
+        # An intake key is unique per accepting user (app/cases/idempotency.py): the same key
+        # from another user is another key. NULL keys (most cases) never collide.
+        UniqueConstraint("accepted_by_id", "idempotency_key", name="uq_case_idempotency"),
         Index("ix_case_status_created", "status", "created_at"),
         Index("ix_case_dept_status", "current_department_id", "status"),
         Index("ix_case_overdue_due", "overdue", "handle_due_at"),
@@ -65,7 +68,9 @@ class Case(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
     query_password_hash: Mapped[str] = mapped_column(String(255))
-    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    # sha256 of the intake body the key came with: a replay must send the same body.
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     channel: Mapped[str] = mapped_column(String(16))
     citizen_name: Mapped[str] = mapped_column(String(100))

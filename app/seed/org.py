@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
+from app.auth import passwords
 from app.extensions import db
 from app.models import Department, LeaderScope, Role, User
 from app.models.org import CITY, DEPARTMENT, DISTRICT
@@ -71,15 +71,14 @@ def seed_org() -> dict[str, Department]:
     return depts
 
 
-def add_user(
-    username: str, password_hash: str, dept: Department, roles: list[str], display: str = ""
-) -> User:
+def add_user(username: str, dept: Department, roles: list[str], display: str = "") -> User:
+    """The user, created without a usable password when missing (the caller sets one)."""
     user = db.session.scalar(select(User).filter_by(username=username))
     if user is None:
         role_rows = list(db.session.scalars(select(Role).where(Role.code.in_(roles))))
         user = User(
             username=username,
-            password_hash=password_hash,
+            password_hash="!",  # matches no password: check_password_hash refuses it
             display_name=display or username,
             department=dept,
             roles=role_rows,
@@ -89,23 +88,27 @@ def add_user(
 
 
 def seed_users(depts: dict[str, Department], password: str) -> list[Login]:
-    """A login per role at the city centre, a dispatcher per district, a handler per department."""
-    # A cheaper hash than login passwords of a real city: demo logins are created by the dozen.
-    hashed = generate_password_hash(password, method="pbkdf2:sha256:100000")
+    """A login per role at the city centre, a dispatcher per district, a handler per department.
+
+    Every demo login gets `password`, also those already there: `flask seed demo --password X`
+    on an existing database changes the demo passwords to X.
+    """
+    users: list[User] = []
     logins: list[Login] = []
     city = depts["city"]
     for role in ("agent", "dispatcher", "revisit", "oversight", "leader", "designer", "admin"):
-        add_user(role, hashed, city, [role], display=f"{role} @ {city.name}")
+        users.append(add_user(role, city, [role], display=f"{role} @ {city.name}"))
         logins.append(Login(role, role, city.name))
     for dcode, _zh, _en in DISTRICTS:
         name = f"{dcode}_dispatcher"
-        add_user(name, hashed, depts[dcode], ["dispatcher"])
+        users.append(add_user(name, depts[dcode], ["dispatcher"]))
         logins.append(Login(name, "dispatcher", depts[dcode].name))
     for code, dept in depts.items():
         if dept.kind == DEPARTMENT:
             name = f"{code}_handler"
-            add_user(name, hashed, dept, ["handler"])
+            users.append(add_user(name, dept, ["handler"]))
             logins.append(Login(name, "handler", dept.name))
+    passwords.set_passwords(users, password)
     db.session.flush()
     leader = db.session.scalar(select(User).filter_by(username="leader"))
     if db.session.get(LeaderScope, (leader.id, depts["east"].id)) is None:

@@ -85,6 +85,9 @@ class Made:
         return [self.number, self.body["citizen_phone"], self.body["citizen_name"]]
 
 
+REGISTRAR = "agent"  # who registers the population's cases (Api.create's default)
+
+
 class Population:
     """Makes the cases through the API as the hotline's people would."""
 
@@ -331,22 +334,28 @@ def check_list(check: Check, operation: str, dept_ids: dict[str, int]) -> None:
 
 
 def check_intake(check: Check, operation: str, _dept_ids) -> None:
-    """A replayed intake (same Idempotency-Key) names its case only to who may see it."""
+    """A replayed intake names its case only to who registered it: an Idempotency-Key is its
+    sender's own, so another user's key is a fresh key for this user."""
     # Refused on the role before the key is looked at: one try tells.
     for case in check.cases if check.kind.accepts else check.outside[:1] + check.inside[:1]:
         what = f"{operation} replaying '{case.label}'"
+        mine = check.kind.username == REGISTRAR
+        # Another user's key with an unknown category: were the key looked up across users,
+        # the other's case would answer (200, or 409 for the changed body); as a fresh key the
+        # intake goes on and stops at the category, changing nothing.
+        body = case.body if mine else {**case.body, "category": "no-such-category"}
         resp, body = check.call(
-            "POST", "/api/v1/cases", json=case.body, headers={"Idempotency-Key": case.key}
+            "POST", "/api/v1/cases", json=body, headers={"Idempotency-Key": case.key}
         )
         check.no_leak(what, resp, body)
         if not check.kind.accepts:
             if resp.status_code != 403:
                 check.fail(what, f"{resp.status_code} {body}; this user may not register cases")
-        elif check.sees(case):
+        elif mine:
             if resp.status_code != 200 or body.get("id") != case.id:
                 check.fail(what, f"{resp.status_code} {body}; a replay answers with its case")
-        elif resp.status_code != 409 or {"id", "number"} & set(body):
-            check.fail(what, f"{resp.status_code} {body}; the key is another's: 409, no case")
+        elif resp.status_code != 422 or body.get("code") != "unknown_category":
+            check.fail(what, f"{resp.status_code} {body}; another's key is a fresh key here")
 
 
 def check_detail(check: Check, operation: str, _dept_ids) -> None:

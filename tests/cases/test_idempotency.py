@@ -1,14 +1,18 @@
 """Intake is idempotent: a call or web submission that arrives twice makes one case.
 
-Case numbers are the intake date and a per-day sequence: YYYYMMDD-NNNNNN.
+A key (Idempotency-Key header, else external_id) belongs to the user who sent it and to the
+body it came with: another user's same key is another key, and the same key with another body
+is refused. Case numbers are the intake date and a per-day sequence: YYYYMMDD-NNNNNN.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from app.cases import service
@@ -58,14 +62,45 @@ def test_same_idempotency_key_gives_one_case(client, auth):
     assert count(CaseEvent) == 1
 
 
-def test_replay_returns_the_first_case_even_if_the_body_differs(client, auth):
+def test_same_key_with_another_body_is_refused(client, auth):
     key = {"Idempotency-Key": "retry-42"}
     first = post_intake(client, auth, key).get_json()
+    db.session.commit()
+    before = snapshot()
     again = post_intake(client, auth, key, content="第二次提交的内容不同", channel="web")
-    assert again.status_code == 200
-    assert again.get_json()["number"] == first["number"]
-    assert count(Case) == 1
-    assert db.session.scalar(select(Case.content)) == INTAKE["content"]
+    assert again.status_code == 409, again.get_json()
+    body = again.get_json()
+    assert body["code"] == "idempotency_key_reused"
+    assert body["message"]["zh"] and body["message"]["en"]
+    assert "number" not in body and first["number"] not in json.dumps(body)
+    assert snapshot() == before
+    # The first body, sent again, is still a replay of its case.
+    replay = post_intake(client, auth, key)
+    assert replay.status_code == 200 and replay.get_json()["id"] == first["id"]
+
+
+def test_a_default_spelled_out_is_the_same_body(client, auth):
+    key = {"Idempotency-Key": "defaults"}
+    first = post_intake(client, auth, key).get_json()
+    spelled_out = {"priority": "normal", "answered": False, "answer": "", "category": None}
+    again = post_intake(client, auth, key, **spelled_out)
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["id"] == first["id"]
+
+
+def test_same_key_from_another_user_is_another_case(client, auth):
+    key = {"Idempotency-Key": "call-0001"}
+    mine = post_intake(client, auth, key).get_json()
+    theirs = client.post("/api/v1/cases", json=INTAKE, headers={**auth("dispatcher"), **key})
+    assert theirs.status_code == 201, theirs.get_json()
+    theirs = theirs.get_json()
+    assert theirs["created"] is True and theirs["id"] != mine["id"]
+    assert theirs["query_password"] is not None
+    # Each user's replay answers with that user's own case.
+    assert post_intake(client, auth, key).get_json()["id"] == mine["id"]
+    replay = client.post("/api/v1/cases", json=INTAKE, headers={**auth("dispatcher"), **key})
+    assert replay.status_code == 200 and replay.get_json()["id"] == theirs["id"]
+    assert count(Case) == 2
 
 
 def test_replay_of_a_case_that_moved_on_shows_its_current_status(api, client, auth, dept):
@@ -89,16 +124,59 @@ def test_same_external_id_gives_one_case(client, auth):
     assert count(Case) == 1
 
 
-def test_replay_by_another_agent_is_still_one_case(client, auth):
+def test_same_external_id_from_another_user_is_another_case(client, auth):
     first = post_intake(client, auth, external_id="ivr-20260302-0001").get_json()
-    again = client.post(
+    other = client.post(
         "/api/v1/cases",
         json={**INTAKE, "external_id": "ivr-20260302-0001"},
         headers=auth("dispatcher"),
     )
-    assert again.status_code == 200
-    assert again.get_json()["id"] == first["id"]
+    assert other.status_code == 201, other.get_json()
+    assert other.get_json()["id"] != first["id"]
+    assert count(Case) == 2
+
+
+def test_same_external_id_with_another_body_is_refused(client, auth):
+    post_intake(client, auth, external_id="open311-REQ-000777")
+    again = post_intake(client, auth, external_id="open311-REQ-000777", content="另一件事情")
+    assert again.status_code == 409
+    assert again.get_json()["code"] == "idempotency_key_reused"
     assert count(Case) == 1
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["", "   ", "k" * 81, "bell\x07key", "del\x7fkey", "tab\tinside", "n\u00e9e"],
+    ids=["empty", "blank", "81-chars", "control", "DEL", "tab", "non-ascii"],
+)
+def test_unusable_idempotency_key_is_refused(client, auth, key):
+    resp = post_intake(client, auth, {"Idempotency-Key": key})
+    assert resp.status_code == 422, resp.get_json()
+    body = resp.get_json()
+    assert body["code"] == "invalid_idempotency_key"
+    assert "80" in body["message"]["en"] and body["message"]["zh"]
+    assert count(Case) == 0
+
+
+def test_idempotency_key_of_80_characters_is_fine(client, auth):
+    key = {"Idempotency-Key": "k" * 80}
+    first = post_intake(client, auth, key)
+    assert first.status_code == 201
+    assert post_intake(client, auth, key).get_json()["id"] == first.get_json()["id"]
+
+
+@pytest.mark.parametrize("external_id", ["", "  ", "a\x00b"], ids=["empty", "blank", "NUL"])
+def test_unusable_external_id_is_refused(client, auth, external_id):
+    resp = post_intake(client, auth, external_id=external_id)
+    assert resp.status_code == 422, resp.get_json()
+    assert resp.get_json()["code"] == "invalid_external_id"
+    assert count(Case) == 0
+
+
+def test_over_long_external_id_is_refused(client, auth):
+    resp = post_intake(client, auth, external_id="e" * 81)
+    assert resp.status_code == 422
+    assert count(Case) == 0
 
 
 def test_different_keys_give_two_cases(client, auth):
@@ -120,9 +198,11 @@ def test_header_key_and_external_id_do_not_collide(client, auth):
 
 def test_header_key_wins_over_external_id(client, auth):
     first = post_intake(client, auth, {"Idempotency-Key": "h-1"}, external_id="x-1").get_json()
-    # Same header, another external id: the header is the key, so it is a replay.
-    again = post_intake(client, auth, {"Idempotency-Key": "h-1"}, external_id="x-2")
+    again = post_intake(client, auth, {"Idempotency-Key": "h-1"}, external_id="x-1")
     assert again.status_code == 200 and again.get_json()["id"] == first["id"]
+    # Same header, another external id: the header is the key, and the body is another one.
+    other_body = post_intake(client, auth, {"Idempotency-Key": "h-1"}, external_id="x-2")
+    assert other_body.status_code == 409
     # The external id alone was not recorded as a key.
     other = post_intake(client, auth, external_id="x-1")
     assert other.status_code == 201
