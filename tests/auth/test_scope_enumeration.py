@@ -28,9 +28,8 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import delete, select
-from werkzeug.security import generate_password_hash
 
-from app.auth import policy
+from app.auth import passwords, policy
 from app.clock import clock
 from app.extensions import db
 from app.forms.registry import load_forms
@@ -483,7 +482,7 @@ def idle_leader():
     city = db.session.scalar(select(Department).filter_by(code="city"))
     user = User(
         username="idle_leader",
-        password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
+        password_hash=passwords.hash_password(PASSWORD),
         display_name="idle leader",
         department=city,
         roles=[role],

@@ -9,6 +9,7 @@ server at 127.0.0.1:5432 in the SQLite pass. Skipped only when no PostgreSQL ans
 from __future__ import annotations
 
 import os
+import secrets
 import time
 import uuid
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ CONNECT_S = 2  # psycopg's smallest connect timeout
 STATEMENT_S = 1.0
 RETRY_AFTER = "7"
 SLACK_S = 1.5  # the request's own work on a loaded test machine
+
+# One key for the module: a token issued by one app of the module is checked by another.
+SECRET_KEY = secrets.token_urlsafe(48)
 
 
 def _server() -> tuple[URL, str]:
@@ -103,7 +107,7 @@ def _outage_module():
             {
                 "SQLALCHEMY_DATABASE_URI": _url(direct.set(host="127.0.0.1", port=proxy.port)),
                 "TESTING": True,
-                "SECRET_KEY": "test",
+                "SECRET_KEY": SECRET_KEY,
                 "DB_CONNECT_TIMEOUT_SECONDS": CONNECT_S,
                 "DB_STATEMENT_TIMEOUT_MS": int(STATEMENT_S * 1000),
                 "DB_RETRY_AFTER_SECONDS": int(RETRY_AFTER),
@@ -219,7 +223,7 @@ def test_no_free_connection_answers_503(_outage_module):
         {
             "SQLALCHEMY_DATABASE_URI": _url(_outage_module.direct),
             "TESTING": True,
-            "SECRET_KEY": "test",
+            "SECRET_KEY": SECRET_KEY,
             "DB_POOL_TIMEOUT_SECONDS": 1,
             "DB_RETRY_AFTER_SECONDS": int(RETRY_AFTER),
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0},
