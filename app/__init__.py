@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from app import timefmt
 from app.config import Config
 from app.extensions import db, migrate
 
@@ -16,6 +17,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    timefmt.zone(app.config["TIMEZONE"])  # an unknown zone fails here, not on the first answer
 
     from app import models  # noqa: F401  (register tables with the metadata)
 
@@ -28,9 +30,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.cases.cli import bp as cases_cli
     from app.processes.cli import bp as processes_cli
     from app.scheduler.cli import bp as scheduler_cli
+    from app.security_headers import init_security_headers
     from app.seed.cli import bp as seed_cli
 
     init_api(app)
+    init_security_headers(app)
     app.register_blueprint(processes_cli)
     app.register_blueprint(seed_cli)
     app.register_blueprint(cases_cli)
