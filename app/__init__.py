@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import database
+from app import database, timefmt
 from app.auth import secret_key
 from app.config import Config
 from app.extensions import db, init_limiter, migrate
@@ -24,6 +24,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
     init_limiter(app)
+    timefmt.zone(app.config["TIMEZONE"])  # an unknown zone fails here, not on the first answer
 
     from app import models  # noqa: F401  (register tables with the metadata)
 
@@ -39,10 +40,12 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from app.cases.cli import bp as cases_cli
     from app.processes.cli import bp as processes_cli
     from app.scheduler.cli import bp as scheduler_cli
+    from app.security_headers import init_security_headers
     from app.seed.cli import bp as seed_cli
     from app.serve import bp as serve_cli
 
     init_api(app)
+    init_security_headers(app)
     app.register_blueprint(processes_cli)
     app.register_blueprint(seed_cli)
     app.register_blueprint(cases_cli)

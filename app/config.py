@@ -66,6 +66,13 @@ class Config:
     # (werkzeug ProxyFix); 0 trusts none, so a client cannot choose its own address.
     PROXY_FIX_X_FOR = int(os.environ.get("MINQING_PROXY_FIX_X_FOR", "0"))
 
+    # Requests: a body over this many bytes is refused with 413 before it is read.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MINQING_MAX_CONTENT_LENGTH", str(1024 * 1024)))
+    # JSON bodies nested deeper than this are refused (no form needs more than a few levels).
+    JSON_MAX_DEPTH = int(os.environ.get("MINQING_JSON_MAX_DEPTH", "32"))
+    # The zone of the naive local times the database stores; datetimes go out with its offset.
+    TIMEZONE = os.environ.get("MINQING_TIMEZONE", "Asia/Shanghai")
+
     # Hotline rules (settings a city tunes).
     MAX_RETURNS_PER_CASE = int(os.environ.get("MINQING_MAX_RETURNS", "2"))
     MAX_EXTENSIONS_PER_CASE = int(os.environ.get("MINQING_MAX_EXTENSIONS", "1"))

@@ -2,49 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date
+from flask import Flask
 
-from flask import Flask, jsonify
-from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException
-
-from app.errors import DomainError
+from app.api.converters import IdConverter, id_parameter_schema
+from app.api.errors import ErrorSchema, init_errors
+from app.api.json_provider import JSONProvider
+from app.api.request_guard import init_request_guard
 from app.extensions import api
-
-
-class _JSONProvider(DefaultJSONProvider):
-    """Dates as ISO 8601, as the marshmallow schemas write them. Flask's default is an HTTP
-    date labelled "GMT", wrong for the naive local times the hotline stores."""
-
-    @staticmethod
-    def default(o):
-        if isinstance(o, date):
-            return o.isoformat()
-        return DefaultJSONProvider.default(o)
 
 
 def init_api(app: Flask) -> None:
     from app.api import auth, cases, inbox
 
-    app.json = _JSONProvider(app)
+    app.json = JSONProvider(app)
+    app.url_map.converters["id"] = IdConverter
+    init_request_guard(app)
+    # The OpenAPI document declares our error shape for every operation's error responses
+    # (flask-smorest's default responses and its 422 use ERROR_SCHEMA).
+    api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)
+    api.register_converter(IdConverter, id_parameter_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "signed token"}
     )
     api.register_blueprint(auth.blp)
     api.register_blueprint(cases.blp)
     api.register_blueprint(inbox.blp)
-
-    @app.errorhandler(DomainError)
-    def domain_error(exc: DomainError):
-        return jsonify(exc.to_dict()), exc.status
-
-    @app.errorhandler(422)
-    def invalid_request(exc: HTTPException):
-        messages = getattr(exc, "data", {}).get("messages", {})
-        body = {
-            "code": "invalid_request",
-            "message": {"zh": "请求数据不符合要求", "en": "The request data is not valid"},
-            "details": {"errors": messages},
-        }
-        return jsonify(body), 422
+    init_errors(app)  # after api.init_app: replaces flask-smorest's HTTPException handler

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from app.api.schemas import (
     ActionBodySchema,
+    CaseDetailSchema,
     CaseListArgsSchema,
     CreatedCaseSchema,
     IntakeSchema,
@@ -67,7 +68,7 @@ class Cases(MethodView):
 
 @blp.route("/<string:ref>")
 class CaseDetail(MethodView):
-    @blp.response(200)
+    @blp.response(200, CaseDetailSchema)
     @blp.doc(security=SECURITY)
     def get(self, ref):
         """A case by id or number: fields, status, timeline, open tasks, my allowed actions."""
@@ -77,7 +78,7 @@ class CaseDetail(MethodView):
 
 def _action_view(action_name: str, doc: str, description: str):
     @blp.arguments(ActionBodySchema)
-    @blp.response(200)
+    @blp.response(200, CaseDetailSchema)
     @blp.doc(
         security=SECURITY,
         summary=doc,
@@ -105,7 +106,7 @@ def register_action_routes(forms_dir: str) -> None:
     forms = load_forms(forms_dir)
     for name, specs in sorted(forms.actions.items()):
         title = specs[0].title
-        path = "/<int:case_id>/" + name.replace("_", "-")
+        path = "/<id:case_id>/" + name.replace("_", "-")
         # The form's JSON Schema for `data`, per task that offers the action.
         description = "\n\n".join(
             f"On task `{spec.task}`, `data` must satisfy:\n\n```json\n"
@@ -117,7 +118,7 @@ def register_action_routes(forms_dir: str) -> None:
         )
 
     # Any other action name: a JSON 404 `unknown_action` (the routes above match first).
-    @blp.route("/<int:case_id>/<string:action>", methods=["POST"], endpoint="action_unknown")
+    @blp.route("/<id:case_id>/<string:action>", methods=["POST"], endpoint="action_unknown")
     @blp.doc(security=SECURITY, summary="Unknown action: always 404 unknown_action")
     def unknown_action(case_id: int, action: str):
         service.act(case_id, action.replace("-", "_"), {}, current_user())

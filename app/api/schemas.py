@@ -1,92 +1,121 @@
-"""Marshmallow schemas of the JSON API (they also describe it in /api/v1/openapi.json)."""
+"""Marshmallow schemas of the JSON API (they also describe it in /api/v1/openapi.json).
+
+Inputs use the bounded fields of app/api/fields.py: every string fits its column, every integer
+the database's range, booleans are booleans. Outputs are `Out` schemas: the fields declared
+here are typed in the OpenAPI document, and a field a query adds that is not declared yet is
+passed through as it is (objects allow additional properties), so adding one breaks no client
+and no response check."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, post_dump, validate
 
+from app.api import fields as f
 from app.models.case import STATUSES
 from app.models.catalog import CASE_TYPES, CHANNELS, PRIORITIES
 
 
+class Out(Schema):
+    """A response schema that keeps the keys it does not declare."""
+
+    class Meta:
+        unknown = INCLUDE  # documented as additionalProperties: true
+
+    @post_dump(pass_original=True)
+    def _keep_undeclared(self, data: dict, original, **kwargs) -> dict:
+        if isinstance(original, dict):
+            for key, value in original.items():
+                data.setdefault(key, value)
+        return data
+
+
 class TokenRequestSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    username = f.Line(64, min_length=1, required=True)
+    password = f.Text(200, min_length=1, required=True)
 
 
-class TokenSchema(Schema):
+class TokenUserSchema(Out):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    department_id = fields.Integer(allow_none=True)
+    roles = fields.List(fields.String())
+
+
+class TokenSchema(Out):
     access_token = fields.String()
     token_type = fields.String()
     expires_in = fields.Integer()
-    user = fields.Dict()
+    user = fields.Nested(TokenUserSchema)
 
 
 class IntakeSchema(Schema):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    citizen_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    citizen_phone = fields.String(
-        required=True, validate=validate.Regexp(r"^\+?[0-9\-]{3,20}$", error="not a phone number")
+    citizen_name = f.Line(100, min_length=1, required=True)
+    citizen_phone = f.Line(
+        20,
+        required=True,
+        validate=validate.Regexp(r"^\+?[0-9\-]{3,20}$", error="not a phone number"),
     )
-    citizen_address = fields.String(load_default="", validate=validate.Length(max=255))
-    content = fields.String(required=True, validate=validate.Length(min=2, max=10000))
+    citizen_address = f.Line(255, load_default="")
+    content = f.Text(10000, min_length=2, required=True)
     case_type = fields.String(required=True, validate=validate.OneOf(list(CASE_TYPES)))
-    category = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    category = f.Line(40, load_default=None, allow_none=True)
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
-    answered = fields.Boolean(load_default=False)
-    answer = fields.String(load_default="", validate=validate.Length(max=10000))
-    external_id = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=80)
-    )
+    answered = f.Boolean(load_default=False)
+    answer = f.Text(10000, load_default="")
+    # Kept as the idempotency key "ext:<external_id>" (at most 100 characters); an empty one
+    # would name no submission (and two of them collided in the unique index: a 500).
+    external_id = f.Line(80, min_length=1, load_default=None, allow_none=True)
+
+
+SORTS = ["created_at", "-created_at", "handle_due_at", "-handle_due_at", "number", "-number"]
 
 
 class CaseListArgsSchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    department_id = fields.Integer(validate=validate.Range(min=1))
+    department_id = f.Id()
     case_type = fields.String(validate=validate.OneOf(list(CASE_TYPES)))
     channel = fields.String(validate=validate.OneOf(CHANNELS))
-    created_from = fields.Date()
-    created_to = fields.Date()
-    overdue = fields.Boolean()
-    q = fields.String(validate=validate.Length(min=2, max=100))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
-    sort = fields.String(
-        load_default="-created_at",
-        validate=validate.OneOf(
-            ["created_at", "-created_at", "handle_due_at", "-handle_due_at", "number", "-number"]
-        ),
-    )
+    created_from = f.Date()
+    created_to = f.Date()
+    overdue = f.QueryBoolean()
+    q = f.Text(100, min_length=2)
+    page = f.Integer(minimum=1, maximum=100000, load_default=1)
+    per_page = f.Integer(minimum=1, maximum=200, load_default=20)
+    sort = fields.String(load_default="-created_at", validate=validate.OneOf(SORTS))
 
 
 class InboxArgsSchema(Schema):
-    task = fields.String(validate=validate.Length(max=64))
-    overdue = fields.Boolean()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+    task = f.Line(64)
+    overdue = f.QueryBoolean()
+    page = f.Integer(minimum=1, maximum=100000, load_default=1)
+    per_page = f.Integer(minimum=1, maximum=200, load_default=20)
 
 
-class StatusWordsSchema(Schema):
+class StatusWordsSchema(Out):
     status = fields.String()
     overdue = fields.Boolean()
     zh = fields.String()
     en = fields.String()
 
 
-class CaseSummarySchema(Schema):
+class CaseSummarySchema(Out):
     id = fields.Integer()
     number = fields.String()
     channel = fields.String()
     citizen_name = fields.String()
     citizen_phone = fields.String()
     content = fields.String()
-    case_type = fields.String()
+    case_type = fields.String(allow_none=True)
     priority = fields.String()
     status = fields.Nested(StatusWordsSchema)
     current_department_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    handle_due_at = fields.DateTime(allow_none=True)
+    created_at = f.DateTime()
+    handle_due_at = f.DateTime(allow_none=True)
 
 
-class PagingSchema(Schema):
+class PagingSchema(Out):
     """What every page of a list says besides its items."""
 
     page = fields.Integer()
@@ -106,7 +135,7 @@ class PageSchema(PagingSchema):
     items = fields.List(fields.Nested(CaseSummarySchema))
 
 
-class CreatedCaseSchema(Schema):
+class CreatedCaseSchema(Out):
     id = fields.Integer()
     number = fields.String()
     query_password = fields.String(
@@ -117,7 +146,8 @@ class CreatedCaseSchema(Schema):
 
 
 class ActionBodySchema(Schema):
-    task_id = fields.String(
+    task_id = f.Line(
+        36,
         load_default=None,
         allow_none=True,
         metadata={"description": "the open task to act on, when the case has several"},
@@ -127,11 +157,60 @@ class ActionBodySchema(Schema):
     )
 
 
-class InboxItemSchema(Schema):
+class OpenTaskSchema(Out):
     task_id = fields.String()
     task_name = fields.String()
     title = fields.String()
-    due_at = fields.DateTime(allow_none=True)
+    department_id = fields.Integer()
+    department = fields.String(allow_none=True)
+    from_department_id = fields.Integer(allow_none=True)
+    due_at = f.DateTime(allow_none=True)
+    created_at = f.DateTime()
+
+
+class TimelineEventSchema(Out):
+    at = f.DateTime()
+    action = fields.String()
+    user = fields.String(allow_none=True)
+    from_department = fields.String(allow_none=True)
+    to_department = fields.String(allow_none=True)
+    to_department_id = fields.Integer(allow_none=True)
+    comment = fields.String()
+    data = fields.Dict(metadata={"description": "the action's form data and what it recorded"})
+
+
+class AllowedActionSchema(Out):
+    action = fields.String()
+    task_id = fields.String()
+    title = fields.Dict(metadata={"description": '{"zh": ..., "en": ...}'})
+    schema = fields.Dict(metadata={"description": "the JSON Schema the action's data must meet"})
+
+
+class CaseDetailSchema(CaseSummarySchema):
+    citizen_address = fields.String()
+    answered = fields.Boolean()
+    answer = fields.String()
+    reply_text = fields.String()
+    reply_result = fields.String()
+    replied_at = f.DateTime(allow_none=True)
+    closed_at = f.DateTime(allow_none=True)
+    satisfaction = fields.String()
+    sign_due_at = f.DateTime(allow_none=True)
+    revisit_due_at = f.DateTime(allow_none=True)
+    return_count = fields.Integer()
+    extension_count = fields.Integer()
+    reopen_count = fields.Integer()
+    current_department = fields.String(allow_none=True)
+    open_tasks = fields.List(fields.Nested(OpenTaskSchema))
+    timeline = fields.List(fields.Nested(TimelineEventSchema))
+    allowed_actions = fields.List(fields.Nested(AllowedActionSchema))
+
+
+class InboxItemSchema(Out):
+    task_id = fields.String()
+    task_name = fields.String()
+    title = fields.String()
+    due_at = f.DateTime(allow_none=True)
     overdue = fields.Boolean()
     case = fields.Nested(CaseSummarySchema)
 

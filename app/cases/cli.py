@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 
 import click
 from flask import Blueprint
@@ -12,6 +13,7 @@ from app.cases import queries, service
 from app.errors import DomainError
 from app.extensions import db
 from app.models import User
+from app.timefmt import to_rfc3339
 
 bp = Blueprint("cases_cli", __name__, cli_group="cases")
 
@@ -23,8 +25,16 @@ def _user(username: str) -> User:
     return user
 
 
+def _json_value(value):
+    if isinstance(value, datetime):
+        return to_rfc3339(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 def _echo(body: dict) -> None:
-    click.echo(json.dumps(body, ensure_ascii=False, indent=2, default=str))
+    click.echo(json.dumps(body, ensure_ascii=False, indent=2, default=_json_value))
 
 
 @bp.cli.command("create")

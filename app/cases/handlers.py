@@ -29,6 +29,7 @@ from app.extensions import db
 from app.forms.registry import ActionSpec
 from app.models import Case, CaseEvent, Department, OpenTask, User
 from app.models.org import DEPARTMENT
+from app.timefmt import to_rfc3339
 
 
 @dataclass
@@ -203,7 +204,7 @@ def sign(ctx: ActionContext) -> None:
     due = ctx.case.sign_due_at
     # Kept on the event for the 按时签收率 (signed on time) measure.
     ctx.event_data.update(
-        due=due.isoformat() if due else None, on_time=due is None or ctx.now <= due
+        due=to_rfc3339(due) if due else None, on_time=due is None or ctx.now <= due
     )
 
 
@@ -226,7 +227,7 @@ def co_reply(ctx: ActionContext) -> None:
     ctx.workflow_data["co_reply_data"] = {
         "department_id": ctx.task.department_id,
         "text": ctx.data["text"],
-        "at": ctx.now.isoformat(),
+        "at": to_rfc3339(ctx.now),
     }
 
 

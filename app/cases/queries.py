@@ -14,6 +14,7 @@ from app.deadlines import service as deadlines
 from app.errors import case_not_found
 from app.extensions import db
 from app.forms.registry import load_forms
+from app.ids import parse_id
 from app.models import Case, CaseDepartment, CaseEvent, CaseType, Department, OpenTask, User
 
 # Totals are counted up to this many; past it a list says `total: 1000, total_capped: true`
@@ -237,8 +238,9 @@ def _detail_names(dept_ids: set[int], user_ids: set[int], case: Case):
 def get_visible_case(user: User, ref: str) -> Case:
     """A case by id or case number, 404 when missing or outside the user's scope."""
     case = None
-    if ref.isdigit():
-        case = db.session.get(Case, int(ref))
+    case_id = parse_id(ref)  # ASCII digits in the id range; "²" or 2**40 would reach the driver
+    if case_id is not None:
+        case = db.session.get(Case, case_id)
     if case is None:
         case = db.session.scalar(select(Case).filter_by(number=ref))
     if case is None or not policy.can_view(user, case):

@@ -374,7 +374,15 @@ BAD_INTAKE = [
     ({"priority": "whenever"}, "priority"),
     ({"case_type": "gossip"}, "case_type"),
     ({"answered": "perhaps"}, "answered"),
+    ({"answered": 0}, "answered"),
+    ({"answered": 1}, "answered"),
+    ({"answered": "true"}, "answered"),
     ({"external_id": "x" * 81}, "external_id"),
+    ({"external_id": ""}, "external_id"),
+    ({"citizen_phone": "13800001111\n"}, "citizen_phone"),
+    ({"citizen_name": "x" * 101}, "citizen_name"),
+    ({"citizen_address": "x" * 256}, "citizen_address"),
+    ({"category": "x" * 41}, "category"),
     ({"surprise": 1}, "surprise"),
 ]
 
@@ -465,6 +473,10 @@ def test_intake_by_a_role_that_cannot_accept(client, auth, as_user):
     [
         "status=lost",
         "department_id=0",
+        "department_id=2147483648",
+        "department_id=%D9%A1",  # ١ (Arabic-Indic one)
+        "overdue=yes",
+        "page=1.0",
         "case_type=gossip",
         "channel=pigeon",
         "created_from=yesterday",

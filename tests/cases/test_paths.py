@@ -20,6 +20,7 @@ from sqlalchemy import select
 from app.clock import clock
 from app.extensions import db
 from app.models import Department
+from app.timefmt import parse_rfc3339
 from tests.conftest import snapshot
 from tests.helpers import INTAKE
 
@@ -35,7 +36,7 @@ def _monday_morning():
 
 def when(value: str | None) -> datetime | None:
     """A datetime from the API: ISO 8601 local time, in lists and case detail alike."""
-    return None if value is None else datetime.fromisoformat(value)
+    return None if value is None else parse_rfc3339(value)
 
 
 class Hotline:
