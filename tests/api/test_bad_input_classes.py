@@ -341,14 +341,13 @@ def test_body_over_the_limit(client, auth, unchanged, app):
 
 def test_idempotency_key_longer_than_its_column(api, client, auth, unchanged):
     with unchanged():
-        for key in ("k" * 101, "k" * 5000):
+        for key in ("k" * 81, "k" * 101, "k" * 5000):
             resp = client.post(
                 "/api/v1/cases", json=INTAKE, headers={**auth("agent"), "Idempotency-Key": key}
             )
-            body = assert_error(resp, 400, "header_too_long")
-            assert body["details"] == {"header": "Idempotency-Key", "max_length": 100}
-    first = api.create(headers={"Idempotency-Key": "k" * 100})
-    again = api.create(headers={"Idempotency-Key": "k" * 100})
+            assert_error(resp, 422, "invalid_idempotency_key")
+    first = api.create(headers={"Idempotency-Key": "k" * 80})
+    again = api.create(headers={"Idempotency-Key": "k" * 80})
     assert again["id"] == first["id"] and again["created"] is False
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 import pytest
 from werkzeug.exceptions import TooManyRequests
@@ -17,7 +18,9 @@ from tests.helpers import INTAKE
 def bare_app(tmp_path_factory):
     """An app of its own with routes that fail on purpose (no database is touched)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('errors') / 'unused.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test"})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": secrets.token_urlsafe(48)}
+    )
 
     def boom():
         raise RuntimeError("secret detail 0xdeadbeef")

@@ -605,7 +605,7 @@ def test_joint_handling_with_three_co_departments(hl, dept):
             "department_id": dept(code),
             "department": name,
             "text": text,
-            "at": "2026-03-02T10:05:00",
+            "at": "2026-03-02T10:05:00+08:00",
             "user": f"{code}_handler",
         }
         for code, name, text in [

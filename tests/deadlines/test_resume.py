@@ -16,14 +16,11 @@ from datetime import datetime
 import pytest
 
 from app.clock import clock
+from tests.cases.test_paths import when
 
 MON_EVENING = datetime(2026, 3, 2, 18, 0)
 # Signed Monday 18:00: the clock starts Tuesday 09:00; 5 working days later.
 DUE = datetime(2026, 3, 10, 9, 0)
-
-
-def when(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 def handling(api, dept, signed_at: datetime) -> tuple[int, dict]:
