@@ -72,7 +72,7 @@ _UNARY = {ast.USub: lambda v: -v, ast.UAdd: lambda v: +v, ast.Invert: lambda v: 
 
 class _Checks(ast.NodeVisitor):
     def __init__(self, tree: ast.AST) -> None:
-        self.problems: list[tuple[int, str]] = []
+        self.problems: list[tuple[int, int, int, str]] = []
         # Names the code assigns itself may shadow a builtin; only a load of a builtin that is
         # never assigned means the builtin.
         self.assigned = (
@@ -83,7 +83,9 @@ class _Checks(ast.NodeVisitor):
         self.constants: dict[int, object] = {}
 
     def problem(self, node: ast.AST, reason: str) -> None:
-        self.problems.append((getattr(node, "lineno", 0), reason))
+        # Reported in reading order: of `__import__('os').system`, the name comes first.
+        end = (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+        self.problems.append((getattr(node, "lineno", 0), *end, reason))
 
     def generic_visit(self, node: ast.AST) -> None:
         reason = _REFUSED_STATEMENTS.get(type(node))
@@ -127,7 +129,11 @@ class _Checks(ast.NodeVisitor):
         if known is not None:
             return known
         value = _NOT_CONSTANT
-        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        if isinstance(node, (ast.List, ast.Tuple)):
+            items = [self._fold(item) for item in node.elts]
+            if _NOT_CONSTANT not in items:
+                value = items if isinstance(node, ast.List) else tuple(items)
+        elif isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
             operand = self._fold(node.operand)
             if operand is not _NOT_CONSTANT:
                 value = _quietly(_UNARY[type(node.op)], operand)
@@ -250,7 +256,7 @@ def _compile(source: str, mode: str) -> CodeType:
     except ScriptDenied as exc:  # pragma: no cover - the checks raise none today
         raise ScriptRefused(str(exc)) from None
     if checks.problems:
-        line, reason = min(checks.problems)
+        line, *_, reason = min(checks.problems, key=lambda p: p[:3])
         raise ScriptRefused(reason, line)
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
     result = compiler(tree, SCRIPT_FILENAME, policy=_Rewrite)

@@ -193,6 +193,8 @@ def storable_problem(value, into=None) -> str | None:
             if id(item) in checked:
                 continue
             checked.add(id(item))
+            if kind is not dict and _plain_scalars(item):
+                continue
             if kind is dict:
                 for key, val in item.items():
                     if type(key) is not str:
@@ -203,6 +205,22 @@ def storable_problem(value, into=None) -> str | None:
         else:
             return f"a value of type {kind.__name__}"
     return None
+
+
+_PLAIN = frozenset([float, bool, type(None)])
+
+
+def _plain_scalars(items) -> bool:
+    """True when a list or tuple holds only storable scalars, checked with C-speed loops: a
+    script that grows a list of a million numbers must not pay a Python step per number."""
+    kinds = set(map(type, items))
+    if kinds <= _PLAIN:
+        return True
+    if kinds == {int}:
+        return _INT_RANGE[0] <= min(items) and max(items) < _INT_RANGE[1]
+    if kinds == {str}:
+        return all(map(str.isascii, items))
+    return False
 
 
 def check_storable(value, into=None) -> None:

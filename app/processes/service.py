@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from app.clock import clock
 from app.engine import CompiledProcess, ProcessError, compile_process, configure_limits
-from app.engine.parsing import check_file_size
 from app.extensions import db
 from app.forms.registry import load_forms
 from app.models import ProcessVersion
@@ -30,11 +29,18 @@ def apply_limits() -> None:
 
 def read_files(directory: str | None = None) -> dict[str, str]:
     directory = directory or current_app.config["PROCESSES_DIR"]
+    return {p.name: _read(p) for p in sorted(Path(directory).glob("*.bpmn"))}
+
+
+def _read(path: Path) -> str:
+    """The file's text; of a file over the size limit only the first limit + 1 bytes, enough
+    for validate to refuse it (compile_process) without reading all of it."""
     apply_limits()
-    paths = sorted(Path(directory).glob("*.bpmn"))
-    for path in paths:  # an oversized file is refused before it is read
-        check_file_size(path.name, path.stat().st_size)
-    return {p.name: p.read_text(encoding="utf-8") for p in paths}
+    cap = current_app.config["PROCESS_FILE_MAX_BYTES"]
+    with path.open("rb") as f:
+        data = f.read(cap + 1)
+    # A character cut at the end becomes U+FFFD (3 bytes): the text stays over the limit.
+    return data.decode("utf-8", errors="replace" if len(data) > cap else "strict")
 
 
 def content_hash(files: dict[str, str]) -> str:
