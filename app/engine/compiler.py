@@ -18,6 +18,7 @@ at run time (scripting.py), so a diagram that deployed compiles the same way whe
 from __future__ import annotations
 
 import ast
+import math
 import re
 from types import CodeType
 
@@ -67,6 +68,7 @@ if hasattr(ast, "TryStar"):  # Python 3.11+
     _REFUSED_STATEMENTS[ast.TryStar] = "try statements are not allowed in scripts"
 
 _NOT_CONSTANT = object()
+FOLD_MAX_BYTES = 4096  # constants larger than this are not built at deploy (as CPython's own)
 _UNARY = {ast.USub: lambda v: -v, ast.UAdd: lambda v: +v, ast.Invert: lambda v: ~v}
 
 
@@ -80,7 +82,7 @@ class _Checks(ast.NodeVisitor):
             | {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
             | {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in _args(n)}
         )
-        self.constants: dict[int, object] = {}
+        self.folded: set[int] = set()
 
     def problem(self, node: ast.AST, reason: str) -> None:
         # Reported in reading order: of `__import__('os').system`, the name comes first.
@@ -114,38 +116,46 @@ class _Checks(ast.NodeVisitor):
             and isinstance(left.value, (str, bytes))
         ):
             self.problem(node, "%-formatting of strings is not allowed in scripts; use an f-string")
-        try:
-            self._fold(node)
-        except ScriptLimitExceeded as exc:
-            self.problem(node, exc.reason)
+        if id(node) not in self.folded:  # an operand of an expression already folded
+            try:
+                self._fold(node)
+            except ScriptLimitExceeded as exc:
+                self.problem(node, exc.reason)
         self.generic_visit(node)
 
     def _fold(self, node: ast.AST):
-        """The value of a constant expression, computed through the size guards (which
-        refuse before computing), or _NOT_CONSTANT."""
+        """The value of a constant expression, computed through the size guards (which refuse
+        before computing), or _NOT_CONSTANT. Values past FOLD_MAX_BYTES are not computed (a
+        deploy must not build them), so only small constants combine: '1' * 10**10 is refused
+        here, a larger constant that grows too large is stopped when it runs."""
         if isinstance(node, ast.Constant):
-            return node.value
-        known = self.constants.get(id(node))
-        if known is not None:
-            return known
-        value = _NOT_CONSTANT
+            return node.value if _fold_size(node.value) <= FOLD_MAX_BYTES else _NOT_CONSTANT
+        self.folded.add(id(node))
         if isinstance(node, (ast.List, ast.Tuple)):
-            items = [self._fold(item) for item in node.elts]
-            if _NOT_CONSTANT not in items:
-                value = items if isinstance(node, ast.List) else tuple(items)
-        elif isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+            items, total = [], 0
+            for element in node.elts:
+                item = self._fold(element)
+                total += _fold_size(item) if item is not _NOT_CONSTANT else FOLD_MAX_BYTES + 1
+                if total > FOLD_MAX_BYTES:
+                    return _NOT_CONSTANT
+                items.append(item)
+            return items if isinstance(node, ast.List) else tuple(items)
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
             operand = self._fold(node.operand)
-            if operand is not _NOT_CONSTANT:
-                value = _quietly(_UNARY[type(node.op)], operand)
-        elif isinstance(node, ast.BinOp):
+            if operand is _NOT_CONSTANT:
+                return _NOT_CONSTANT
+            return _quietly(_UNARY[type(node.op)], operand)
+        if isinstance(node, ast.BinOp):
             left, right = self._fold(node.left), self._fold(node.right)
-            if left is not _NOT_CONSTANT and right is not _NOT_CONSTANT:
-                check = CHECKS.get(type(node.op).__name__)
-                if check is not None:
-                    check(left, right)
-                value = _quietly(_BINARY.get(type(node.op)), left, right)
-        self.constants[id(node)] = value
-        return value
+            if left is _NOT_CONSTANT or right is _NOT_CONSTANT:
+                return _NOT_CONSTANT
+            check = CHECKS.get(type(node.op).__name__)
+            if check is not None:
+                check(left, right)
+            if _result_size(type(node.op), left, right) > FOLD_MAX_BYTES:
+                return _NOT_CONSTANT
+            return _quietly(_BINARY.get(type(node.op)), left, right)
+        return _NOT_CONSTANT
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> None:
         spec = node.format_spec
@@ -182,6 +192,29 @@ _BINARY = {
     ast.LShift: lambda a, b: a << b,
     ast.FloorDiv: lambda a, b: a // b,
 }
+
+
+def _fold_size(value) -> int:
+    if isinstance(value, (str, bytes)):
+        return len(value)
+    if isinstance(value, int):
+        return abs(value).bit_length() // 8
+    if isinstance(value, (list, tuple)):
+        return len(value) + sum(_fold_size(v) for v in value)
+    return 8
+
+
+def _result_size(op: type, left, right) -> int:
+    """About the size of `left op right`, before computing it (the guard passed it)."""
+    if op is ast.Mult and isinstance(right, int) and not isinstance(left, int):
+        return _fold_size(left) * max(right, 0)
+    if op is ast.Mult and isinstance(left, int) and not isinstance(right, int):
+        return _fold_size(right) * max(left, 0)
+    if op is ast.Pow and isinstance(left, int) and isinstance(right, int) and right > 0:
+        return int(right * math.log2(abs(left) or 1)) // 8
+    if op is ast.LShift and isinstance(left, int) and isinstance(right, int):
+        return (abs(left).bit_length() + max(right, 0)) // 8
+    return _fold_size(left) + _fold_size(right)
 
 
 def _loads(node: ast.Name) -> bool:
