@@ -85,3 +85,14 @@ class Config:
     PAUSE_CLOCK_WHILE_DECIDING = os.environ.get("MINQING_PAUSE_CLOCK", "1") == "1"
     WORKDAY_START = os.environ.get("MINQING_WORKDAY_START", "09:00")
     WORKDAY_END = os.environ.get("MINQING_WORKDAY_END", "17:00")
+
+    # The sandbox a diagram's code runs in (see README "What a diagram's script may do").
+    # Wall-clock time one script or condition may run before it is stopped.
+    SCRIPT_TIME_LIMIT_SECONDS = float(os.environ.get("MINQING_SCRIPT_TIME_LIMIT", "1.0"))
+    # How much a worker may grow while one script runs. Routing scripts need kilobytes; 64 MB
+    # is four orders of magnitude above that and keeps a ~150 MB worker far from the memory
+    # ceiling of a small container even when the one value being built overshoots (a single
+    # value is capped at 1/64 of this, see app/engine/limits.py).
+    SCRIPT_MEMORY_LIMIT_MB = float(os.environ.get("MINQING_SCRIPT_MEMORY_LIMIT_MB", "64"))
+    # A .bpmn file larger than this is refused at validate and deploy.
+    PROCESS_FILE_MAX_BYTES = int(os.environ.get("MINQING_PROCESS_FILE_MAX_BYTES", str(2**20)))

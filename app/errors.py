@@ -46,3 +46,14 @@ def concurrent_update() -> Conflict:
         "该工单刚被其他人处理，请刷新后重试",
         "Someone else acted on this case at the same moment; reload it and try again",
     )
+
+
+def diagram_failed(code: str, element_id: str, line: int | None, reason: str) -> Invalid:
+    """The process diagram's code failed or was stopped; the action changed nothing."""
+    if code == "script_limit_exceeded":
+        zh = "流程脚本超出运行限制（时间或内存），操作未执行，工单未改变"
+        en = "The process diagram's code went past its time or memory limit; nothing changed"
+    else:
+        zh = "流程脚本出错，操作未执行，工单未改变"
+        en = "The process diagram's code failed; nothing changed"
+    return Invalid(code, zh, en, element_id=element_id, line=line, reason=reason)

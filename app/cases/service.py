@@ -29,6 +29,7 @@ from app.errors import (
     NotFound,
     case_not_found,
     concurrent_update,
+    diagram_failed,
 )
 from app.extensions import db
 from app.forms.registry import ActionSpec, load_forms, validate
@@ -215,16 +216,19 @@ def _create(
     db.session.add(case)
     db.session.flush()
     compiled = processes.compiled(version_id)
-    workflow = engine.start(
-        compiled,
-        {
-            "case_id": case.id,
-            "city_dept": city_id,
-            "answered": intake.answered,
-            "revisit_tries": 0,
-            "max_revisit_tries": current_app.config["MAX_REVISIT_TRIES"],
-        },
-    )
+    try:
+        workflow = engine.start(
+            compiled,
+            {
+                "case_id": case.id,
+                "city_dept": city_id,
+                "answered": intake.answered,
+                "revisit_tries": 0,
+                "max_revisit_tries": current_app.config["MAX_REVISIT_TRIES"],
+            },
+        )
+    except engine.EngineError as exc:
+        raise _engine_failed(exc) from exc
     writes = WriteBatch()
     writes.add(
         _INSERT_INSTANCE,
@@ -304,6 +308,8 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
         )
     except engine.TaskNotReady as exc:
         raise concurrent_update() from exc
+    except engine.EngineError as exc:
+        raise _engine_failed(exc) from exc
 
     # The claim: the new state is written only over the version this step read. Of two
     # concurrent steps exactly one matches; the other's UPDATE waits for the winner's row
@@ -338,6 +344,11 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
         raise concurrent_update() from exc
     workflow_cache.remember(db.session(), case_id, version + 1, workflow)
     return case
+
+
+def _engine_failed(exc: engine.EngineError) -> DomainError:
+    """The diagram's code failed or was stopped: our error shape (the caller rolls back)."""
+    return diagram_failed(exc.code, exc.element_id, exc.line, exc.reason)
 
 
 def _workflow(case_id: int, version: int, compiled):

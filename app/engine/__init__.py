@@ -1,9 +1,11 @@
 """The only package that imports SpiffWorkflow.
 
 Everything else talks to the engine through `compile_process`, `start`, `load`, `complete`,
-`dump` and the plain `ReadyTask` records they return.
+`dump` and the plain `ReadyTask` records they return; `configure_limits` sets the sandbox's
+limits (scripting.py runs every piece of a diagram's code in it).
 """
 
+from app.engine.limits import configure as configure_limits
 from app.engine.parsing import CompiledProcess, ProcessError, compile_process
 from app.engine.runner import (
     EngineError,
@@ -28,6 +30,7 @@ __all__ = [
     "TaskNotReady",
     "compile_process",
     "complete",
+    "configure_limits",
     "dump",
     "is_completed",
     "load",

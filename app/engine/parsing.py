@@ -1,8 +1,12 @@
 """Parse and check BPMN files; compile a deployed version once and keep it in memory.
 
-A file is refused with its name, the element id and the reason when it is not valid BPMN,
-uses a construct outside the set Minqing runs and tests (SUPPORTED_TAGS), has a script the
-restricted engine would not run, or a user task without the properties the inbox needs.
+A file is refused with its name, the element id, the line and the reason when it is larger
+than the process-file limit, not valid BPMN, uses a construct outside the set Minqing runs and
+tests (SUPPORTED_TAGS), carries code the sandbox would not run, or has a user task without the
+properties the inbox needs.
+
+Code is checked on the parsed spec objects, not the XML text: every place SpiffWorkflow's
+parsers put code (code_sites.py) is compiled by the same restricted compiler that runs it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from app.engine.scripting import ScriptRefused, check_script
+from app.engine import limits
+from app.engine.code_sites import CodeSite, code_sites
+from app.engine.compiler import ScriptRefused, compile_code
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -80,6 +86,21 @@ class CompiledProcess:
     user_tasks: dict[str, UserTaskMeta] = field(default_factory=dict)
 
 
+# No DTDs, no entities, no network: a diagram must not pull files into its text.
+_XML_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False
+)
+
+
+def check_file_size(file: str, size: int) -> None:
+    """Refuse a process file larger than the limit (before it is read, where possible)."""
+    cap = limits.current().process_file_max_bytes
+    if size > cap:
+        raise ProcessError(
+            file, "", f"the file is {size:,} bytes, larger than the limit of {cap:,} bytes"
+        )
+
+
 def _check_tree(file: str, root) -> None:
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -93,19 +114,6 @@ def _check_tree(file: str, root) -> None:
                 f"(supported: {', '.join(sorted(SUPPORTED_TAGS))})",
                 el.sourceline or "",
             )
-    for script in root.iterfind(".//bpmn:scriptTask", NS):
-        body = script.findtext("bpmn:script", default="", namespaces=NS)
-        try:
-            check_script(body)
-        except ScriptRefused as exc:
-            raise ProcessError(file, script.get("id", ""), str(exc), script.sourceline) from exc
-    for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
-        cond = flow.findtext("bpmn:conditionExpression", default=None, namespaces=NS)
-        if cond is not None:
-            try:
-                check_script(cond)
-            except ScriptRefused as exc:
-                raise ProcessError(file, flow.get("id", ""), str(exc), flow.sourceline) from exc
     for task in root.iterfind(".//bpmn:userTask", NS):
         props = {
             p.get("name"): p.get("value")
@@ -140,14 +148,80 @@ def _connect_loop_children(process_spec) -> None:
                 child.completed_event.connect(task_spec.merge_child)
 
 
-def compile_process(files: dict[str, str], process_id: str) -> CompiledProcess:
-    """Validate every file and build the executable spec of `process_id`."""
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    for name, xml in sorted(files.items()):
+def _check_code(parser, roots: dict) -> None:
+    """Compile every piece of code of every process in the files, as the sandbox will."""
+    for pid in list(parser.process_parsers):
         try:
-            root = etree.fromstring(xml.encode("utf-8"))
+            process_spec = parser.get_spec(pid)
+        except ValidationException as exc:
+            raise ProcessError(exc.file_name or "", exc.id, str(exc), exc.line_number) from exc
+        root = roots.get(process_spec.file)
+        for site in code_sites(process_spec):
+            try:
+                compile_code(site.source, site.mode)
+            except ScriptRefused as exc:
+                element, line = _locate(root, site, exc.line)
+                where = f"{site.what}" + (f" line {exc.line}" if exc.line else "")
+                raise ProcessError(
+                    process_spec.file or "", element, f"{where}: {exc.reason}", line
+                ) from exc
+
+
+_CODE_ELEMENT = {
+    "script": "bpmn:script",
+    "preScript": "bpmn:extensionElements/spiffworkflow:preScript",
+    "postScript": "bpmn:extensionElements/spiffworkflow:postScript",
+    "loopCardinality": "bpmn:multiInstanceLoopCharacteristics/bpmn:loopCardinality",
+    "completionCondition": "*/bpmn:completionCondition",
+    "loopCondition": "bpmn:standardLoopCharacteristics/bpmn:loopCondition",
+}
+
+
+def _locate(root, site: CodeSite, code_line: int | None) -> tuple[str, int | str]:
+    """The element id to name (a condition's sequence flow) and the line in the file."""
+    if root is None:
+        return site.element_id, ""
+    found = root.xpath("//*[@id=$id]", id=site.element_id)
+    element = found[0] if found else None
+    element_id = site.element_id
+    code = None
+    if site.what == "condition" and site.target is not None:
+        flows = root.xpath(
+            "//bpmn:sequenceFlow[@sourceRef=$s and @targetRef=$t]",
+            namespaces=NS,
+            s=site.element_id,
+            t=site.target,
+        )
+        if flows:
+            element, element_id = flows[0], flows[0].get("id", site.element_id)
+            code = element.find("bpmn:conditionExpression", NS)
+    elif element is not None and site.what in _CODE_ELEMENT:
+        code = element.find(_CODE_ELEMENT[site.what], NS)
+    if code is not None:
+        # The code's text starts on the line of its element's start tag.
+        return element_id, code.sourceline + (code_line or 1) - 1
+    return element_id, element.sourceline if element is not None else ""
+
+
+def compile_process(
+    files: dict[str, str], process_id: str, check_code: bool = True
+) -> CompiledProcess:
+    """Validate every file and build the executable spec of `process_id`.
+
+    `check_code=False` skips the code check for a version already deployed: its code still
+    runs only in the sandbox, which refuses at run time what it would refuse here, so a stored
+    version that a later, stricter check refuses fails at the step that runs the code (a clear
+    engine error) instead of failing every step of its cases."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    roots = {}
+    for name, xml in sorted(files.items()):
+        data = xml.encode("utf-8")
+        check_file_size(name, len(data))
+        try:
+            root = etree.fromstring(data, _XML_PARSER)
         except etree.XMLSyntaxError as exc:
             raise ProcessError(name, "", f"not well-formed XML: {exc}", exc.lineno or "") from exc
+        roots[name] = root
         _check_tree(name, root)
         try:
             parser.add_bpmn_xml(root, filename=name)
@@ -162,6 +236,8 @@ def compile_process(files: dict[str, str], process_id: str) -> CompiledProcess:
         raise ProcessError("", "", str(exc)) from exc
     except KeyError:
         raise ProcessError("", process_id, f"no executable process '{process_id}' found") from None
+    if check_code:
+        _check_code(parser, roots)
     for process_spec in (spec, *subprocess_specs.values()):
         _connect_loop_children(process_spec)
 

@@ -10,7 +10,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.parsing import CompiledProcess
-from app.engine.scripting import script_engine
+from app.engine.scripting import SCRIPT_ERROR, ScriptError, script_engine
 from app.engine.state import from_bytes, to_bytes
 from app.engine.workflow import HotlineWorkflow
 
@@ -20,7 +20,25 @@ class TaskNotReady(Exception):
 
 
 class EngineError(Exception):
-    """The diagram failed while running (a script or a condition raised)."""
+    """The diagram failed while running: its code was refused, raised, or was stopped at a
+    time, memory or size limit (`code`: script_error or script_limit_exceeded)."""
+
+    def __init__(
+        self,
+        message: str,
+        code: str = SCRIPT_ERROR,
+        element_id: str = "",
+        line: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code, self.element_id, self.line = code, element_id, line
+        self.reason = message if reason is None else reason
+
+    @classmethod
+    def from_script(cls, exc: ScriptError) -> EngineError:
+        reason = f"{exc.what}: {exc.reason}" if exc.what else exc.reason
+        return cls(str(exc), exc.code, exc.element_id, exc.line, reason)
 
 
 @dataclass(frozen=True)
@@ -85,7 +103,10 @@ def complete(workflow: BpmnWorkflow, uuid: str, data: dict) -> None:
     if task is None or task.state != TaskState.READY or not task.task_spec.manual:
         raise TaskNotReady(uuid)
     task.set_data(**data)
-    task.run()
+    try:
+        task.run()  # runs the task's postScript, if any
+    except ScriptError as exc:
+        raise EngineError.from_script(exc) from None
     _run(workflow)
 
 
@@ -96,5 +117,7 @@ def is_completed(workflow: BpmnWorkflow) -> bool:
 def _run(workflow: BpmnWorkflow) -> None:
     try:
         workflow.do_engine_steps()
+    except ScriptError as exc:
+        raise EngineError.from_script(exc) from None
     except SpiffWorkflowException as exc:
         raise EngineError(str(exc)) from exc

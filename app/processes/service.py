@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.clock import clock
-from app.engine import CompiledProcess, ProcessError, compile_process
+from app.engine import CompiledProcess, ProcessError, compile_process, configure_limits
 from app.extensions import db
 from app.forms.registry import load_forms
 from app.models import ProcessVersion
@@ -17,9 +17,30 @@ from app.models import ProcessVersion
 _compiled: dict[int, CompiledProcess] = {}
 
 
+def apply_limits() -> None:
+    """Hand the app's sandbox settings to the engine (cheap; runs before every use of it)."""
+    config = current_app.config
+    configure_limits(
+        time_seconds=config["SCRIPT_TIME_LIMIT_SECONDS"],
+        memory_mb=config["SCRIPT_MEMORY_LIMIT_MB"],
+        process_file_max_bytes=config["PROCESS_FILE_MAX_BYTES"],
+    )
+
+
 def read_files(directory: str | None = None) -> dict[str, str]:
     directory = directory or current_app.config["PROCESSES_DIR"]
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(Path(directory).glob("*.bpmn"))}
+    return {p.name: _read(p) for p in sorted(Path(directory).glob("*.bpmn"))}
+
+
+def _read(path: Path) -> str:
+    """The file's text; of a file over the size limit only the first limit + 1 bytes, enough
+    for validate to refuse it (compile_process) without reading all of it."""
+    apply_limits()
+    cap = current_app.config["PROCESS_FILE_MAX_BYTES"]
+    with path.open("rb") as f:
+        data = f.read(cap + 1)
+    # A character cut at the end becomes U+FFFD (3 bytes): the text stays over the limit.
+    return data.decode("utf-8", errors="replace" if len(data) > cap else "strict")
 
 
 def content_hash(files: dict[str, str]) -> str:
@@ -34,6 +55,7 @@ def validate(files: dict[str, str], process_id: str | None = None) -> CompiledPr
     process_id = process_id or current_app.config["MAIN_PROCESS"]
     if not files:
         raise ProcessError("", "", "no .bpmn files found")
+    apply_limits()
     compiled = compile_process(files, process_id)
     forms = load_forms(current_app.config["FORMS_DIR"])
     for name in compiled.user_tasks:
@@ -87,10 +109,13 @@ def latest_version(process_id: str | None = None) -> ProcessVersion | None:
 
 
 def compiled(version_id: int) -> CompiledProcess:
-    """The parsed definition of a stored version; parsed once per process."""
+    """The parsed definition of a stored version; parsed once per process. Every step asks
+    for it before it runs the engine, so the sandbox's settings are applied here."""
+    apply_limits()
     found = _compiled.get(version_id)
     if found is None:
         version = db.session.get(ProcessVersion, version_id)
-        found = compile_process(version.files, version.process_id)
+        # Checked when it was deployed; its code runs in the sandbox regardless.
+        found = compile_process(version.files, version.process_id, check_code=False)
         _compiled[version_id] = found
     return found

@@ -335,27 +335,27 @@ def test_refused_deploy_does_not_change_running_cases(api, dept, cli, tmp_path):
     assert sign_title(api, case_id) == "签收 sign for"
 
 
-# -- the restricted engine at run time ------------------------------------------------------------
+# -- the restricted engine ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "script",
+    ("script", "name"),
     [
-        "data = open('/etc/passwd').read()",
-        "x = eval('1 + 1')",
-        "exec('x = 1')",
-        "x = getattr(len, 'x')",
-        "x = globals()",
-        "x = compile('1', 'f', 'eval')",
-        "x = vars()",
+        ("data = open('/etc/passwd').read()", "open"),
+        ("x = eval('1 + 1')", "eval"),
+        ("exec('x = 1')", "exec"),
+        ("x = getattr(len, 'x')", "getattr"),
+        ("x = globals()", "globals"),
+        ("x = compile('1', 'f', 'eval')", "compile"),
+        ("x = vars()", "vars"),
     ],
 )
-def test_restricted_engine_refuses_at_run_time(script):
-    """These pass the static check (no import, no dunder) but the builtins are not there."""
-    compiled = engine.compile_process({"runtime.bpmn": script_diagram(script)}, "script_demo")
-    with pytest.raises(engine.EngineError) as err:
-        engine.start(compiled, {})
-    assert "is not defined" in str(err.value)
+def test_builtins_outside_the_sandbox_are_refused_at_validate(script, name):
+    """A name the sandbox does not define is a deploy error, not a failure at intake."""
+    with pytest.raises(engine.ProcessError) as err:
+        engine.compile_process({"runtime.bpmn": script_diagram(script)}, "script_demo")
+    assert (err.value.file, err.value.element_id, err.value.line) == ("runtime.bpmn", "sneaky", 10)
+    assert f"'{name}' is not available in scripts" in err.value.reason
 
 
 def test_restricted_engine_runs_harmless_scripts():
