@@ -245,6 +245,23 @@ class _Rewrite(RestrictingNodeTransformer):
         copy_locations(call.func, node)
         return call
 
+    def visit_While(self, node: ast.While):
+        return self._ticking(super().visit_While(node))
+
+    def visit_For(self, node: ast.For):
+        return self._ticking(super().visit_For(node))  # keeps RestrictedPython's _getiter_
+
+    @staticmethod
+    def _ticking(loop: ast.While | ast.For):
+        """Start each pass of a loop with `_tick_()`: a loop whose body compiles to nothing
+        (`while True: pass`, `while 1: 0`) jumps to its own line and fires no line event, so
+        the watchdog's tracer alone would never see it again."""
+        tick = ast.Expr(ast.Call(func=ast.Name("_tick_", ast.Load()), args=[], keywords=[]))
+        for node in (tick, tick.value, tick.value.func):
+            copy_locations(node, loop.body[0])
+        loop.body.insert(0, tick)
+        return loop
+
     def visit_FormattedValue(self, node: ast.FormattedValue):
         node = self.node_contents_visit(node)
         call = ast.Call(func=ast.Name("_fmt_", ast.Load()), args=[node.value], keywords=[])

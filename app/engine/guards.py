@@ -675,4 +675,5 @@ SCRIPT_BUILTINS = {
     "_lshift_": guarded_lshift,
     "_mod_": guarded_mod,
     "_fmt_": check_formatted,
+    "_tick_": watchdog.tick,  # every pass of a loop (compiler._Rewrite)
 }

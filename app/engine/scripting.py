@@ -69,7 +69,8 @@ def _run(call):
     except ScriptError:
         raise
     except ScriptLimitExceeded as exc:
-        raise ScriptError(SCRIPT_LIMIT_EXCEEDED, exc.reason, _line_of(exc.__traceback__)) from None
+        line = exc.line or _line_of(exc.__traceback__)
+        raise ScriptError(SCRIPT_LIMIT_EXCEEDED, exc.reason, line) from None
     except ScriptDenied as exc:
         raise ScriptError(SCRIPT_ERROR, str(exc), _line_of(exc.__traceback__)) from None
     except (MemoryError, RecursionError) as exc:

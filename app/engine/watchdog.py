@@ -26,9 +26,9 @@ SAMPLE_SECONDS = 0.001
 class ScriptLimitExceeded(Exception):
     """A diagram's code went past a time, memory or size limit."""
 
-    def __init__(self, kind: str, reason: str) -> None:
+    def __init__(self, kind: str, reason: str, line: int | None = None) -> None:
         super().__init__(reason)
-        self.kind, self.reason = kind, reason
+        self.kind, self.reason, self.line = kind, reason, line
 
 
 def _rss_reader():
@@ -87,18 +87,22 @@ class Watchdog:
         # Called for every new Python frame while tracing: trace only the diagram's own.
         if frame.f_code.co_filename != SCRIPT_FILENAME:
             return None
-        self.check()
+        self.check(frame)
         return self._line
 
     def _line(self, frame, event, arg):
-        self.check()
+        self.check(frame)
         return self._line
 
-    def check(self) -> None:
+    def check(self, frame=None) -> None:
+        """`frame`: the diagram's frame running now, whose line the error names (an error
+        raised in a tracer does not always leave that frame in its traceback)."""
         now = monotonic()
         if now > self.deadline:
             raise ScriptLimitExceeded(
-                "time", f"the code ran longer than the time limit ({self.limit:g} s)"
+                "time",
+                f"the code ran longer than the time limit ({self.limit:g} s)",
+                frame.f_lineno if frame is not None else None,
             )
         if now >= self.next_sample:
             self.next_sample = now + SAMPLE_SECONDS
@@ -108,6 +112,7 @@ class Watchdog:
                     "memory",
                     f"the code grew the process by {grown // limits.MB:,} MB, past the memory "
                     f"limit ({self.memory_bytes // limits.MB:,} MB)",
+                    frame.f_lineno if frame is not None else None,
                 )
 
 
@@ -116,3 +121,11 @@ def check() -> None:
     watchdog = getattr(_local, "watchdog", None)
     if watchdog is not None:
         watchdog.check()
+
+
+def tick() -> None:
+    """Called by the diagram's code at every pass of a loop (compiler._Rewrite)."""
+    watchdog = getattr(_local, "watchdog", None)
+    if watchdog is not None:
+        caller = sys._getframe(1)
+        watchdog.check(caller if caller.f_code.co_filename == SCRIPT_FILENAME else None)

@@ -351,6 +351,10 @@ def test_every_place_stops_hostile_code_at_run_time(construct, quick_limit):
     "script",
     [
         "while True:\n    pass",
+        # A loop whose body compiles to nothing jumps to its own line: no line event fires.
+        "while True: pass",
+        "while 1: ...",
+        "while not False: 0",
         "def f(n):\n    return n if n < 2 else f(n - 1) + f(n - 2)\nx = f(100)",
         "def g():\n    while True:\n        yield 1\nx = sum(g())",
         "x = sum(1 for i in range(10**6) for j in range(10**6))",
