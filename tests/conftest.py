@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, make_url, select, text
 
 from app import create_app
 from app.clock import clock
@@ -38,6 +38,20 @@ def _database_url(tmp: Path) -> str:
     return database_url(url) if url else f"sqlite:///{tmp / 'test.db'}"
 
 
+def check_may_drop(url: str) -> None:
+    """The suite drops the schema of TEST_DATABASE_URL: only a database named for tests (or one
+    the user has said may go, MINQING_TEST_DB_DROP_OK=1), never production by a slip."""
+    name = make_url(url).database or ""
+    if name.startswith("test") or os.environ.get("MINQING_TEST_DB_DROP_OK") == "1":
+        return
+    pytest.exit(
+        f"refusing to run: the tests drop every table of TEST_DATABASE_URL's database '{name}'. "
+        "Use a database whose name starts with 'test' (CREATE DATABASE test_minqing), or set "
+        "MINQING_TEST_DB_DROP_OK=1 if this one may be emptied.",
+        returncode=4,
+    )
+
+
 @pytest.fixture(scope="session")
 def app():
     with tempfile.TemporaryDirectory() as tmp:
@@ -52,6 +66,7 @@ def app():
         )
         with app.app_context():
             if db.engine.dialect.name == "postgresql":
+                check_may_drop(url)
                 with db.engine.begin() as conn:
                     conn.execute(text("DROP SCHEMA public CASCADE"))
                     conn.execute(text("CREATE SCHEMA public"))

@@ -9,7 +9,7 @@ Rules (each a 4xx in our error shape, nothing read from or written to the databa
   with integers in the database's 32-bit range;
 - a body over `MAX_CONTENT_LENGTH` is refused with 413 (Flask, when it is read).
 PostgreSQL refuses NUL in text and surrogates in UTF-8 (a 500 if they reach it); SQLite stores
-them and hands them back to every later reader. Fields then check meaning (app/api/fields.py).
+them and hands them back to every later reader. Fields then check meaning (app/fields.py).
 """
 
 from __future__ import annotations

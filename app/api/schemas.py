@@ -1,18 +1,20 @@
 """Marshmallow schemas of the JSON API (they also describe it in /api/v1/openapi.json).
 
-Inputs use the bounded fields of app/api/fields.py: every string fits its column, every integer
+Inputs use the bounded fields of app/fields.py: every string fits its column, every integer
 the database's range, booleans are booleans. Outputs are `Out` schemas: the fields declared
 here are typed in the OpenAPI document, and a field a query adds that is not declared yet is
 passed through as it is (objects allow additional properties), so adding one breaks no client
-and no response check."""
+and no response check. `IntakeSchema` is the cases layer's (app/cases/intake_schema.py: the CLI
+loads intake with it too); the API uses and describes it as it is."""
 
 from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, post_dump, validate
 
-from app.api import fields as f
+from app import fields as f
+from app.cases.intake_schema import IntakeSchema as IntakeSchema  # the cases layer's rule
 from app.models.case import STATUSES
-from app.models.catalog import CASE_TYPES, CHANNELS, PRIORITIES
+from app.models.catalog import CASE_TYPES, CHANNELS
 
 
 class Out(Schema):
@@ -47,26 +49,6 @@ class TokenSchema(Out):
     token_type = fields.String()
     expires_in = fields.Integer()
     user = fields.Nested(TokenUserSchema)
-
-
-class IntakeSchema(Schema):
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    citizen_name = f.Line(100, min_length=1, required=True)
-    citizen_phone = f.Line(
-        20,
-        required=True,
-        validate=validate.Regexp(r"^\+?[0-9\-]{3,20}$", error="not a phone number"),
-    )
-    citizen_address = f.Line(255, load_default="")
-    content = f.Text(10000, min_length=2, required=True)
-    case_type = fields.String(required=True, validate=validate.OneOf(list(CASE_TYPES)))
-    category = f.Line(40, load_default=None, allow_none=True)
-    priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
-    answered = f.Boolean(load_default=False)
-    answer = f.Text(10000, load_default="")
-    # Kept as the idempotency key "ext:<external_id>" (at most 100 characters); an empty one
-    # would name no submission (and two of them collided in the unique index: a 500).
-    external_id = f.Line(80, min_length=1, load_default=None, allow_none=True)
 
 
 SORTS = ["created_at", "-created_at", "handle_due_at", "-handle_due_at", "number", "-number"]

@@ -132,6 +132,7 @@ def list_cases(user: User, args: dict) -> dict:
                 Case.number.like(f"{text}%", escape="\\"),
                 Case.citizen_phone.like(f"%{text}%", escape="\\"),
                 Case.content.like(f"%{text}%", escape="\\"),
+                Case.citizen_name.like(f"%{text}%", escape="\\"),
             )
         )
     query = query.order_by(SORTS[args["sort"]], Case.id.desc())

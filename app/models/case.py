@@ -49,7 +49,8 @@ class Case(db.Model):
             ],
             sqlite_where=_CASE_MAY_BE_OVERDUE,
         ),
-        # Search `q` (PostgreSQL; plain indexes elsewhere): number prefix, phone/content fragments.
+        # Search `q` (PostgreSQL; plain indexes elsewhere): number prefix, fragments of phone,
+        # content and citizen name.
         Index("ix_case_number_pattern", "number", postgresql_ops={"number": "varchar_pattern_ops"}),
         *(
             Index(
@@ -61,6 +62,7 @@ class Case(db.Model):
             for name, column in (
                 ("ix_case_phone_trgm", "citizen_phone"),
                 ("ix_case_content_trgm", "content"),
+                ("ix_case_name_trgm", "citizen_name"),
             )
         ),
     )

@@ -37,11 +37,13 @@ from app.models.case import CLOSED, REPLIED
 from app.models.catalog import CHANNELS
 from app.seed.cases import (
     DEMANDS,
+    DEMO_EXTERNAL_ID,
     GIVEN,
     PLACES,
     STAGES,
     STREETS,
     SURNAMES,
+    demo_key,
     drive_to,
     random_intake,
     user_named,
@@ -77,8 +79,11 @@ class Template:
         return self.case["status"] != CLOSED
 
 
-def make_templates(rng: random.Random) -> list[int]:
-    """Template cases through the service: each department in each stage, plus intake ones."""
+def make_templates(rng: random.Random, first_key: int | None = None) -> list[int]:
+    """Template cases through the service: each department in each stage, plus intake ones.
+
+    With `first_key`, they are demo cases `first_key`, `first_key + 1`, ... (app/seed/cases.py).
+    """
     agent = user_named("agent")
     departments = list(
         db.session.scalars(select(Department).filter_by(kind="department").order_by(Department.id))
@@ -92,8 +97,9 @@ def make_templates(rng: random.Random) -> list[int]:
     try:
         for n, (stage, dept) in enumerate(plan, start=1):
             clock.freeze(start - timedelta(hours=2))
+            external_id = None if first_key is None else DEMO_EXTERNAL_ID.format(first_key + n - 1)
             case, _password, _created = service.accept(
-                random_intake(rng, n, answered=stage == "answered"), agent
+                random_intake(rng, n, answered=stage == "answered", external_id=external_id), agent
             )
             if dept is not None:
                 clock.advance(hours=1)
@@ -210,8 +216,12 @@ def clone_cases(
     rng: random.Random,
     open_share: float = OPEN_SHARE,
     echo: Callable[[str], None] = print,
+    first_key: int | None = None,
 ) -> int:
-    """Insert `count` clones of the templates; open ones recent, closed ones over six months."""
+    """Insert `count` clones of the templates; open ones recent, closed ones over six months.
+
+    With `first_key`, the clones are demo cases `first_key`, `first_key + 1`, ...
+    """
     now = clock.now().replace(microsecond=0)
     open_t = [t for t in templates if t.open]
     closed_t = [t for t in templates if not t.open]
@@ -238,7 +248,7 @@ def clone_cases(
     tasks_written = 0
     for offset in range(0, count, BATCH):
         cases, instances, tasks, depts, events = [], [], [], [], []
-        for created, is_open in plan[offset : offset + BATCH]:
+        for index, (created, is_open) in enumerate(plan[offset : offset + BATCH], start=offset):
             tmpl = rng.choice(open_t if is_open else closed_t)
             delta = created - tmpl.case["created_at"]
             case_id = ids["hotline_case"]
@@ -253,7 +263,7 @@ def clone_cases(
             row.update(
                 id=case_id,
                 number=f"{day}-{seq:06d}",
-                idempotency_key=None,
+                idempotency_key=None if first_key is None else demo_key(first_key + index),
                 channel=rng.choice(CHANNELS),
                 citizen_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
                 citizen_phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}",
@@ -313,16 +323,23 @@ def clone_cases(
 
 
 def seed_bulk_cases(
-    count: int, seed: int = 12345, echo: Callable[[str], None] = print
+    count: int,
+    seed: int = 12345,
+    echo: Callable[[str], None] = print,
+    first_key: int | None = None,
 ) -> tuple[int, int]:
-    """`count` cases in total: templates through the service, the rest cloned.
+    """`count` cases in total: templates through the service, the rest cloned; with `first_key`
+    they are demo cases `first_key`, `first_key + 1`, ...
 
     Returns (cases made, of which through the service).
     """
     rng = random.Random(seed)
     started = time.perf_counter()
-    ids = make_templates(rng)
+    ids = make_templates(rng, first_key)
     echo(f"  {len(ids)} template cases through the service in {time.perf_counter() - started:.1f}s")
     templates = load_templates(ids)
-    cloned = clone_cases(templates, max(0, count - len(ids)), rng, echo=echo)
+    clones_first = None if first_key is None else first_key + len(ids)
+    cloned = clone_cases(
+        templates, max(0, count - len(ids)), rng, echo=echo, first_key=clones_first
+    )
     return len(ids) + cloned, len(ids)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.cases import service
+from app.cases.idempotency import EXTERNAL_PREFIX
 from app.clock import clock
 from app.extensions import db
-from app.models import Department, User
+from app.models import Case, Department, User
 from app.models.catalog import CASE_TYPES, CHANNELS, PRIORITIES
 
 DEMANDS = [
@@ -33,9 +34,36 @@ PLACES = ["东城区", "西城区", "南湖区"]
 STREETS = ["解放路", "人民路", "建设路", "和平街", "中山路", "滨湖大道", "光明巷", "新华路"]
 
 
-def random_intake(rng: random.Random, n: int, answered: bool = False) -> service.Intake:
+# Demo case n carries the external id "demo-<n>" (kept as the agent's idempotency key
+# "ext:demo-<n>"): that is how `flask seed demo` recognises the demo cases already there and adds
+# only the missing ones, and why a repeated seed could never make a case twice.
+DEMO_EXTERNAL_ID = "demo-{}"
+_DEMO_KEYS = f"{EXTERNAL_PREFIX}{DEMO_EXTERNAL_ID.format('')}%"
+
+
+def demo_key(n: int) -> str:
+    """The stored idempotency key of demo case n."""
+    return EXTERNAL_PREFIX + DEMO_EXTERNAL_ID.format(n)
+
+
+def demo_case_count() -> int:
+    """How many demo cases the database holds (service-made and cloned alike)."""
+    agent = user_named("agent")
+    if agent is None:
+        return 0
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.accepted_by_id == agent.id, Case.idempotency_key.like(_DEMO_KEYS))
+    )
+
+
+def random_intake(
+    rng: random.Random, n: int, answered: bool = False, external_id: str | None = None
+) -> service.Intake:
     """A plausible demand from a made-up citizen; `n` numbers the address."""
     return service.Intake(
+        external_id=external_id,
         channel=rng.choice(CHANNELS),
         citizen_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
         citizen_phone=f"13{rng.randint(0, 999999999):09d}",
@@ -86,8 +114,9 @@ def drive_to(case_id: int, stage: str, target: Department) -> None:
         service.act(case_id, "revisit", {"result": "satisfied"}, user_named("revisit"))
 
 
-def seed_demo_cases(count: int, seed: int = 12345) -> int:
-    rng = random.Random(seed)
+def seed_demo_cases(count: int, seed: int = 12345, first: int = 1) -> int:
+    """Demo cases `first` .. `first + count - 1`, each driven to a stage through the service."""
+    rng = random.Random(seed + first - 1)
     agent = user_named("agent")
     departments = list(
         db.session.scalars(select(Department).filter_by(kind="department").order_by(Department.id))
@@ -95,12 +124,12 @@ def seed_demo_cases(count: int, seed: int = 12345) -> int:
     start = clock.now()
     made = 0
     try:
-        for i in range(count):
+        for i in range(first - 1, first - 1 + count):
             # Spread intake over the last weeks so that some deadlines have passed.
             clock.freeze(start - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 8)))
             answered = i % 10 == 9
             case, _password, _created = service.accept(
-                random_intake(rng, i + 1, answered),
+                random_intake(rng, i + 1, answered, DEMO_EXTERNAL_ID.format(i + 1)),
                 agent,
             )
             if not answered:

@@ -11,7 +11,7 @@ from app.auth import passwords
 from app.clock import clock
 from app.errors import DomainError
 from app.seed.bulk import BULK_THRESHOLD, THROUGH_SERVICE, seed_bulk_cases
-from app.seed.cases import seed_demo_cases
+from app.seed.cases import demo_case_count, seed_demo_cases
 from app.seed.city import seed_city
 
 bp = Blueprint("seed_cli", __name__, cli_group="seed")
@@ -26,12 +26,14 @@ bp = Blueprint("seed_cli", __name__, cli_group="seed")
     "count",
     default=40,
     show_default=True,
-    help=f"How many demo cases (above {BULK_THRESHOLD}: templates cloned in bulk)",
+    help="How many demo cases the database should hold: those missing are added "
+    f"(more than {BULK_THRESHOLD} at once: templates cloned in bulk)",
 )
 def demo_command(password: str, count: int) -> None:
     """Build a demo city: departments, logins, case types, holidays, cases in every status.
 
-    On an existing database the demo logins keep their rows and get `--password`.
+    On an existing database the demo logins keep their rows and get `--password`, and demo
+    cases are added only up to `--cases` in all: a second run adds none.
     """
     try:
         passwords.validate_new_password(password)
@@ -41,15 +43,26 @@ def demo_command(password: str, count: int) -> None:
     depts, logins, version = seed_city(clock.now().year, password, by="seed")
     click.echo(f"city and {len(logins)} logins in {time.perf_counter() - started:.1f}s")
     started = time.perf_counter()
-    if count > BULK_THRESHOLD:
-        made = seed_demo_cases(THROUGH_SERVICE)
-        bulk, _templates = seed_bulk_cases(count - made, echo=click.echo)
+    there = demo_case_count()
+    wanted = max(0, count - there)
+    if wanted > BULK_THRESHOLD:
+        made = seed_demo_cases(THROUGH_SERVICE, first=there + 1)
+        bulk, _templates = seed_bulk_cases(
+            wanted - made, echo=click.echo, first_key=there + made + 1
+        )
         made += bulk
     else:
-        made = seed_demo_cases(count)
-    click.echo(f"{made} cases in {time.perf_counter() - started:.1f}s")
+        made = seed_demo_cases(wanted, first=there + 1)
+    if there:
+        click.echo(
+            f"{there} demo cases were there already; {made} added "
+            f"({there + made} in all, --cases {count})"
+        )
+    else:
+        click.echo(f"{made} cases in {time.perf_counter() - started:.1f}s")
     click.echo(
-        f"departments: {len(depts)}, process {version.process_id} v{version.version}, cases: {made}"
+        f"departments: {len(depts)}, process {version.process_id} v{version.version}, "
+        f"demo cases: {there + made}"
     )
     click.echo(f"logins (password '{password}', for a demo only):")
     for login in logins:

@@ -297,12 +297,14 @@ def list_arguments(check: Check, dept_ids: dict[str, int]) -> list[dict]:
         {"q": "2026"},  # the number prefix of every case
         {"q": "1390000"},  # a phone fragment of every case
         {"q": "事项"},  # a word of every case's content
+        {"q": "市民"},  # a fragment of every citizen's name
         {"q": "1390000", "status": "handling", "sort": "number"},
     ]
     # A case searched for by what identifies it: one out of scope, one in scope.
     for case in check.outside[:1] + check.inside[:1]:
         out += [{"q": case.number}, {"q": case.body["citizen_phone"][-6:]}]
         out.append({"q": case.body["content"][:4]})
+        out.append({"q": case.body["citizen_name"]})
     return out
 
 

@@ -1,11 +1,12 @@
-"""The API's marshmallow fields: one definition per kind of input, each bounded to what the
-database and the rest of the code can take.
+"""Marshmallow fields for every input, from the API and the CLI alike: one definition per kind
+of input, each bounded to what the database and the rest of the code can take. (Here, not under
+app/api, because the cases layer validates intake with them too and must not import the API.)
 
 - `Id`: ASCII digits (or a JSON integer) in 1..2**31-1, the range of the INTEGER id columns.
 - `Integer`: a JSON integer or ASCII digits, within the bounds given (themselves within the
   32-bit range): no "١٢", "1_000", " 7", 2.0 or true.
 - `Line` / `Text`: strings with a maximum length that fits their column; a `Line` holds no line
-  breaks or tabs. (Other control characters never get this far: app/api/request_guard.py.)
+  breaks or tabs; neither holds other control characters.
 - `Boolean`: JSON true or false only (marshmallow's default takes 0, 1, "yes", "on", ...; and
   `truthy={True}` still takes 1, because 1 == True).
 - `QueryBoolean`: in a query string, "true"/"false"/"1"/"0" only.
@@ -77,13 +78,24 @@ class Id(Integer):
 
 
 class Text(fields.String):
-    """A string of at most `max_length` characters (the length of the column it goes to)."""
+    """A string of at most `max_length` characters (the length of the column it goes to), with
+    no control characters but tab and line breaks. (The API's request guard refuses them before
+    any field; the CLI has no guard, and PostgreSQL refuses a NUL with an error of its own.)"""
+
+    default_error_messages = {"control": "Must not hold control characters."}
+    _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
     def __init__(self, max_length: int, *, min_length: int | None = None, **kwargs) -> None:
         super().__init__(
             validate=_validators(kwargs, validate.Length(min=min_length, max=max_length)),
             **kwargs,
         )
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if self._CONTROL.search(text):
+            raise self.make_error("control")
+        return text
 
 
 class Line(Text):
