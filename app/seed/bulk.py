@@ -16,13 +16,13 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import DateTime, Table, func, select, text
 
-from app.cases import service
-from app.cases.scope_index import running_due
+from app.cases import scope_index, service
 from app.clock import clock
+from app.deadlines import overdue
 from app.extensions import db
 from app.models import (
     Case,
@@ -33,7 +33,7 @@ from app.models import (
     OpenTask,
     WorkflowInstance,
 )
-from app.models.case import CLOSED, REPLIED
+from app.models.case import CLOSED
 from app.models.catalog import CHANNELS
 from app.seed.cases import (
     DEMANDS,
@@ -181,29 +181,6 @@ def _fix_sequences() -> None:
         )
 
 
-def _overdue(row: dict, now: datetime) -> bool:
-    """What the scheduler's `mark_overdue` would have set by now."""
-    if row["overdue"]:
-        return True
-    if row["status"] in (REPLIED, CLOSED) or row["clock_paused_at"] is not None:
-        return False
-    return any(row[c] is not None and row[c] < now for c in ("sign_due_at", "handle_due_at"))
-
-
-def scope_copies(row: dict) -> dict:
-    """The case columns a case_department row carries (see app/cases/scope_index.py)."""
-    return {
-        "status": row["status"],
-        "created_at": row["created_at"],
-        "overdue": row["overdue"],
-        "due_at": running_due(
-            row["status"], row["clock_paused_at"], row["sign_due_at"], row["handle_due_at"]
-        ),
-        "case_type_id": row["case_type_id"],
-        "channel": row["channel"],
-    }
-
-
 def clone_cases(
     templates: list[Template],
     count: int,
@@ -261,7 +238,11 @@ def clone_cases(
                 content=f"{rng.choice(PLACES)}{rng.choice(STREETS)}{n}号附近："
                 f"{rng.choice(DEMANDS)}{rng.choice(DETAILS)}",
             )
-            row["overdue"] = _overdue(row, now)
+            # The flag the scheduler's overdue scan would have set by now.
+            row["overdue"] = row["overdue"] or overdue.missed_handling(
+                row["status"], row["clock_paused_at"], row["handle_due_at"], now
+            )
+            scope = scope_index.row_values(row)
             cases.append(tuple(row[c] for c in case_cols))
 
             inst = dict(tmpl.instance)
@@ -277,7 +258,6 @@ def clone_cases(
                 if task["due_at"] is not None:
                     task["due_at"] = task["due_at"] + delta
                 tasks.append(tuple(task[c] for c in task_cols))
-            scope = scope_copies(row)
             for d in tmpl.departments:
                 dept = {**scope, "case_id": case_id, "department_id": d["department_id"]}
                 depts.append(tuple(dept[c] for c in dept_cols))
