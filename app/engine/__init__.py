@@ -17,7 +17,7 @@ from app.engine.runner import (
     start,
     task_data,
 )
-from app.engine.state import SERIALIZER_VERSION
+from app.engine.state import SERIALIZER_VERSION, state_copier
 
 __all__ = [
     "SERIALIZER_VERSION",
@@ -33,5 +33,6 @@ __all__ = [
     "load",
     "ready_tasks",
     "start",
+    "state_copier",
     "task_data",
 ]

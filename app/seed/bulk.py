@@ -3,9 +3,10 @@
 One template per (stage, department) is driven through `service.accept`/`service.act`, so every
 department has cases in every stage. Each clone copies a template's case row (new id, number,
 intake time, citizen and content), its engine state (the same routing data, with the clone's
-case id, so a clone can really be advanced later), its open tasks, its departments and its
-events, every timestamp shifted by the same amount. PostgreSQL is written with COPY, SQLite
-with executemany, in batches of one transaction each.
+case id, so a clone can really be advanced later; the engine makes the copies,
+`engine.state_copier`), its open tasks, its departments and its events, every timestamp
+shifted by the same amount. PostgreSQL is written with COPY, SQLite with executemany, in
+batches of one transaction each.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from __future__ import annotations
 import json
 import random
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import DateTime, Table, func, select, text
 
+from app import engine
 from app.cases import scope_index, service
 from app.clock import clock
 from app.deadlines import overdue
@@ -67,7 +68,7 @@ DETAILS = [
 class Template:
     case: dict
     instance: dict
-    state_parts: list[bytes]  # the uncompressed state split around the template's case id
+    copy_state: Callable[..., bytes]  # the template's engine state for another case_id
     tasks: list[dict] = field(default_factory=list)
     departments: list[dict] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
@@ -113,13 +114,11 @@ def load_templates(ids: list[int]) -> list[Template]:
     for case_id in ids:
         case = _rows(Case.__table__, Case.id == case_id)[0]
         instance = _rows(WorkflowInstance.__table__, WorkflowInstance.case_id == case_id)[0]
-        raw = zlib.decompress(instance["state"])
-        parts = raw.split(f'"case_id":{case_id}'.encode())
         out.append(
             Template(
                 case=case,
                 instance=instance,
-                state_parts=parts,
+                copy_state=engine.state_copier(instance["state"], "case_id"),
                 tasks=_rows(OpenTask.__table__, OpenTask.case_id == case_id),
                 departments=_rows(CaseDepartment.__table__, CaseDepartment.case_id == case_id),
                 events=_rows(CaseEvent.__table__, CaseEvent.case_id == case_id),
@@ -246,8 +245,7 @@ def clone_cases(
             cases.append(tuple(row[c] for c in case_cols))
 
             inst = dict(tmpl.instance)
-            state = f'"case_id":{case_id}'.encode().join(tmpl.state_parts)
-            inst.update(case_id=case_id, state=zlib.compress(state, 1))
+            inst.update(case_id=case_id, state=tmpl.copy_state(case_id=case_id))
             inst["updated_at"] = inst["updated_at"] + delta
             instances.append(tuple(inst[c] for c in wf_cols))
 
