@@ -24,7 +24,6 @@ from app.deadlines import service as deadlines
 from app.errors import (
     Conflict,
     DomainError,
-    Forbidden,
     Invalid,
     NotFound,
     case_not_found,
@@ -47,8 +46,6 @@ from app.models.case import CLOSED, REPLIED
 from app.models.org import CITY
 from app.processes import service as processes
 from app.write_batch import StaleRows, WriteBatch
-
-ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin"})
 
 _instances = WorkflowInstance.__table__
 _open_tasks = OpenTask.__table__
@@ -102,10 +99,7 @@ def accept(
     intake: Intake, user: User, idempotency_key: str | None = None, client_ip: str = ""
 ) -> tuple[Case, str | None, bool]:
     """Register a demand. Returns (case, query password or None if replayed, created)."""
-    if not (user.role_codes & ACCEPT_ROLES):
-        raise Forbidden(
-            "role_not_allowed", "您的角色不能受理工单", "Your roles cannot accept cases"
-        )
+    policy.check_accept(user)
     if idempotency_key:
         existing = db.session.scalar(select(Case).filter_by(idempotency_key=idempotency_key))
         if existing is not None:
