@@ -37,11 +37,13 @@ PORT ?= 5000
 serve:
 	exec $(BIN)/flask serve --host 127.0.0.1 --port $(PORT)
 
+# ruff, then the layer contracts (import-linter, [tool.importlinter] in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
-# ruff, then pytest on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+# lint, then pytest on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: lint
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \

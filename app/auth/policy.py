@@ -2,7 +2,8 @@
 
 Every read of cases takes its scope from here: lists and their totals (`scope_department_ids`,
 `visible_cases_clause`), the inbox (`inbox_clause`), a case by id or number (`can_view`), the
-actions offered and taken (`may_act`, `check_act`). (An intake's replay needs no scope: an
+actions offered and taken (`may_act`, `check_act`), and registering a case (`check_accept`:
+agents, dispatchers and administrators). (An intake's replay needs no scope: an
 Idempotency-Key is its sender's own, app/cases/idempotency.py.) What each user sees is the
 union of what their roles grant:
 
@@ -43,6 +44,8 @@ ALL_CASES_ROLES = frozenset({"oversight", "admin"})
 # subtree and act on its tasks. The only roles that act (tests/auth checks the forms).
 DESK_ROLES = frozenset({"agent", "dispatcher", "revisit", "handler"})
 LEADER = "leader"
+# Roles that register cases (受理).
+ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin"})
 
 
 def sees_everything(user: User) -> bool:
@@ -106,6 +109,13 @@ def can_view(user: User, case: Case) -> bool:
         return False
     clause = visible_cases_clause(user, dept_ids)
     return bool(db.session.scalar(select(Case.id).where(Case.id == case.id, clause)))
+
+
+def check_accept(user: User) -> None:
+    if not (user.role_codes & ACCEPT_ROLES):
+        raise Forbidden(
+            "role_not_allowed", "您的角色不能受理工单", "Your roles cannot accept cases"
+        )
 
 
 @cache

@@ -217,9 +217,7 @@ def recall(ctx: ActionContext) -> None:
 def reply(ctx: ActionContext) -> None:
     ctx.case.reply_text = ctx.data["text"]
     ctx.case.reply_result = ctx.data["result_code"]
-    ctx.case.replied_at = ctx.now
-    if ctx.case.handle_due_at is not None and ctx.now > ctx.case.handle_due_at:
-        ctx.case.overdue = True
+    ctx.case.replied_at = ctx.now  # replied late: the step flags the case (overdue.note_late)
 
 
 @handler("co_reply")

@@ -10,6 +10,7 @@ from sqlalchemy import Select, bindparam, func, literal, or_, select, union_all
 from app.auth import policy
 from app.cases import handlers, scope_index
 from app.clock import clock
+from app.deadlines import overdue
 from app.deadlines import service as deadlines
 from app.errors import case_not_found
 from app.extensions import db
@@ -74,7 +75,7 @@ def _scoped_page(dept_ids: list[int], args: dict, now: datetime) -> tuple[list, 
     if "created_to" in args:
         conds.append(CaseDepartment.created_at <= datetime.combine(args["created_to"], time.max))
     if "overdue" in args:
-        cond = scope_index.overdue_condition(now)
+        cond = overdue.overdue_clause(overdue.SCOPE_COPY, now)
         conds.append(cond if args["overdue"] else ~cond)
     if "case_type" in args:
         conds.append(CaseDepartment.case_type_id == _case_type_id(args["case_type"]))
@@ -123,7 +124,7 @@ def list_cases(user: User, args: dict) -> dict:
     if "created_to" in args:
         query = query.where(Case.created_at <= datetime.combine(args["created_to"], time.max))
     if "overdue" in args:
-        cond = deadlines.overdue_condition(now)
+        cond = overdue.overdue_clause(overdue.CASE, now)
         query = query.where(cond if args["overdue"] else ~cond)
     if "q" in args:
         text = args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -169,8 +170,8 @@ def inbox(user: User, args: dict) -> dict:
     if "task" in args:
         conds.append(OpenTask.task_name == args["task"])
     if "overdue" in args:
-        late = OpenTask.due_at < now
-        conds.append(late if args["overdue"] else or_(~late, OpenTask.due_at.is_(None)))
+        late = overdue.passed_clause(OpenTask.due_at, now)
+        conds.append(late if args["overdue"] else ~late)
     query = (
         select(OpenTask, Case)
         .join(Case, Case.id == OpenTask.case_id)
@@ -197,7 +198,7 @@ def _inbox_body(rows: list, total: int, args: dict, now: datetime) -> dict:
                 "task_name": task.task_name,
                 "title": task.title,
                 "due_at": task.due_at,
-                "overdue": task.due_at is not None and task.due_at < now,
+                "overdue": overdue.passed(task.due_at, now),
                 "case": summary(case, types, now),
             }
             for task, case in rows

@@ -9,34 +9,27 @@ case_department's own indexes, it is one index range per department. The copies 
     due_at                          the earliest of sign_due_at / handle_due_at while one runs
                                     (case open and clock not paused), else NULL
 
-so that `overdue OR due_at < now` is exactly `deadlines.overdue_condition(now)`.
+so that the overdue rule (app/deadlines/overdue.py) reads the same on the copies
+(`overdue.SCOPE_COPY`) as on the case (`overdue.CASE`).
 
 Kept equal to the case's columns by the writers of cases: `service._project` (every intake and
 action ends there) inserts new rows with the copies and updates the case's rows when a copy
-changed; the scheduler's bulk `mark_overdue` calls `mark_overdue_rows`; the bulk seed writes
-them with the rows.
+changed; the scheduler's overdue scan (overdue_scan.py) calls `mark_overdue_rows`; the bulk
+seed writes them with the rows (`row_values`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
 
-from sqlalchemy import and_, bindparam, func, or_, select, union_all, update
+from sqlalchemy import bindparam, func, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from app.deadlines import overdue
 from app.models import Case, CaseDepartment
-from app.models.case import FINISHED
 from app.write_batch import WriteBatch
 
 CD = CaseDepartment
-
-
-def running_due(status: str, clock_paused_at, sign_due_at, handle_due_at) -> datetime | None:
-    """The deadline that makes the case overdue once passed (None: none runs)."""
-    if status in FINISHED or clock_paused_at is not None:
-        return None
-    dues = [d for d in (sign_due_at, handle_due_at) if d is not None]
-    return min(dues) if dues else None
 
 
 def scope_values(case: Case) -> dict:
@@ -45,11 +38,23 @@ def scope_values(case: Case) -> dict:
         "status": case.status,
         "created_at": case.created_at,
         "overdue": bool(case.overdue),
-        "due_at": running_due(
-            case.status, case.clock_paused_at, case.sign_due_at, case.handle_due_at
-        ),
+        "due_at": overdue.case_running_due(case),
         "case_type_id": case.case_type_id,
         "channel": case.channel,
+    }
+
+
+def row_values(row: Mapping) -> dict:
+    """`scope_values` of a hotline_case row read as a mapping (the bulk seed's clones)."""
+    return {
+        "status": row["status"],
+        "created_at": row["created_at"],
+        "overdue": bool(row["overdue"]),
+        "due_at": overdue.running_due(
+            row["status"], row["clock_paused_at"], row["sign_due_at"], row["handle_due_at"]
+        ),
+        "case_type_id": row["case_type_id"],
+        "channel": row["channel"],
     }
 
 
@@ -96,7 +101,7 @@ def sync_case(writes: WriteBatch, case_id: int, values: dict) -> None:
 
 
 def mark_overdue_rows(connection, case_ids: list[int]) -> None:
-    """After the scheduler set the overdue flag on these cases."""
+    """After the overdue scan set the flag on these cases: their copies say so too."""
     for i in range(0, len(case_ids), 1000):
         connection.execute(
             update(CD)
@@ -110,11 +115,6 @@ def mark_overdue_rows(connection, case_ids: list[int]) -> None:
 
 SORTS = {"created_at", "-created_at"}
 FILTERS = {"status", "created_from", "created_to", "overdue", "case_type", "channel"}
-
-
-def overdue_condition(now: datetime):
-    """`deadlines.overdue_condition` on the copies; NULL-safe, so its negation is exact too."""
-    return or_(CD.overdue, and_(CD.due_at.is_not(None), CD.due_at < now))
 
 
 def _branch(department_id: int, conds: list, descending: bool, limit: int):

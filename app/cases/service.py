@@ -24,7 +24,6 @@ from app.deadlines import service as deadlines
 from app.errors import (
     Conflict,
     DomainError,
-    Forbidden,
     Invalid,
     NotFound,
     case_not_found,
@@ -48,8 +47,6 @@ from app.models.case import CLOSED, REPLIED
 from app.models.org import CITY
 from app.processes import service as processes
 from app.write_batch import StaleRows, WriteBatch
-
-ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin"})
 
 _instances = WorkflowInstance.__table__
 _open_tasks = OpenTask.__table__
@@ -110,10 +107,7 @@ def accept(
     `idempotency_key` is the request's Idempotency-Key header as sent (None when absent); see
     app/cases/idempotency.py for how it and `intake.external_id` make a repeat a replay.
     """
-    if not (user.role_codes & ACCEPT_ROLES):
-        raise Forbidden(
-            "role_not_allowed", "您的角色不能受理工单", "Your roles cannot accept cases"
-        )
+    policy.check_accept(user)
     key = idempotency.stored_key(idempotency_key, intake.external_id)
     body = idempotency.fingerprint(intake) if key else None
     if key:

@@ -4,7 +4,7 @@ A case carries several clocks: sign-for (restarts at every level it is sent to),
 (once per round; starts at dispatch or at signing, a setting), decisions on requests, and
 revisit. Deadlines are data in indexed columns (case and open-task rows), not BPMN timers:
 the scheduler and the inbox read them with plain queries, and one injectable clock moves
-them all in tests.
+them all in tests. When a case is overdue is decided in overdue.py.
 """
 
 from __future__ import annotations
@@ -13,18 +13,15 @@ import time as _time
 from datetime import datetime, time
 
 from flask import current_app
-from sqlalchemy import and_, literal_column, or_, select, update
+from sqlalchemy import select
 
-from app.cases import scope_index
+from app.deadlines import overdue
+from app.deadlines.calendar import WorkCalendar
 from app.extensions import db
 from app.models import Case, Holiday, TimeLimit
-from app.models.case import CLOSED, REPLIED
+from app.models.case import REPLIED
 from app.models.catalog import HOLIDAY, MAKEUP_WORKDAY
 
-from .calendar import WorkCalendar
-
-# Rendered as literals: a partial index predicate is matched against constants only.
-_FINISHED = tuple(literal_column(f"'{s}'") for s in (REPLIED, CLOSED))
 _CACHE_SECONDS = 300
 _cache: dict[str, tuple[float, object]] = {}
 
@@ -72,7 +69,11 @@ def time_limit(case: Case) -> TimeLimit:
 
 
 def on_tasks_opened(case: Case, opened: list, closed_clocks: set[str], now: datetime) -> dict:
-    """Start, pause and resume clocks for one step. Returns {task uuid: due time}."""
+    """Start, pause and resume clocks for one step. Returns {task uuid: due time}.
+
+    First the case is flagged if it missed its handling deadline, by the clocks as they ran
+    until this step: a case replied or paused late stays overdue (overdue.py)."""
+    overdue.note_late(case, now)
     cfg = current_app.config
     cal = work_calendar()
     limit = time_limit(case)
@@ -119,65 +120,13 @@ def reset_handling_clock(case: Case) -> None:
     case.handle_started_at = None
     case.handle_due_at = None
     case.clock_paused_at = None
-    case.overdue = False
+    case.overdue = False  # the flag is per round (overdue.py)
 
 
 def extend_handling_clock(case: Case, days: int) -> None:
     cal = work_calendar()
     if case.handle_due_at is not None:
         case.handle_due_at = cal.shift_days(case.handle_due_at, days)
-
-
-def is_overdue(case: Case, now: datetime) -> bool:
-    """Overdue now, or (for replied and closed cases) replied after the handling deadline."""
-    if case.overdue:
-        return True
-    if case.status in (REPLIED, CLOSED):
-        return bool(case.handle_due_at and case.replied_at and case.replied_at > case.handle_due_at)
-    if case.clock_paused_at is not None:
-        return False
-    return any(d is not None and d < now for d in (case.sign_due_at, case.handle_due_at))
-
-
-def overdue_condition(now: datetime):
-    """SQL form of `is_overdue`, for list filters and the scheduler scan.
-
-    `overdue OR (open AND ...)`: both arms lie within the partial index
-    ix_case_may_be_overdue_created (`overdue OR status NOT IN ('replied', 'closed')`), which
-    the planner can only prove with the literal statuses and the bare flag (never NULL).
-    """
-    open_and_late = and_(
-        Case.status.notin_(_FINISHED),
-        Case.clock_paused_at.is_(None),
-        # NULL-safe (never SQL NULL), so that its negation also matches cases without dues.
-        or_(
-            and_(Case.sign_due_at.is_not(None), Case.sign_due_at < now),
-            and_(Case.handle_due_at.is_not(None), Case.handle_due_at < now),
-        ),
-    )
-    return or_(Case.overdue, open_and_late)
-
-
-def mark_overdue(now: datetime) -> int:
-    """Set the overdue flag on open cases past a deadline (idempotent). Returns rows changed."""
-    ids = (
-        db.session.execute(
-            update(Case)
-            .where(
-                Case.overdue.is_(False),
-                Case.status.notin_((REPLIED, CLOSED)),
-                Case.clock_paused_at.is_(None),
-                or_(Case.sign_due_at < now, Case.handle_due_at < now),
-            )
-            .values(overdue=True)
-            .returning(Case.id)
-        )
-        .scalars()
-        .all()
-    )
-    scope_index.mark_overdue_rows(db.session.connection(), list(ids))
-    db.session.commit()
-    return len(ids)
 
 
 STATUS_WORDS = {
@@ -197,7 +146,7 @@ OVERDUE_WORDS = {
 
 
 def status_words(case: Case, now: datetime) -> dict:
-    late = is_overdue(case, now)
+    late = overdue.is_overdue(case, now)
     zh, en = (OVERDUE_WORDS if late else STATUS_WORDS)[case.status]
     if late and case.status == REPLIED:
         zh, en = "逾期已答复待回访", "Replied overdue, awaiting revisit"

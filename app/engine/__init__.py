@@ -19,7 +19,7 @@ from app.engine.runner import (
     start,
     task_data,
 )
-from app.engine.state import SERIALIZER_VERSION
+from app.engine.state import SERIALIZER_VERSION, state_copier
 
 __all__ = [
     "SERIALIZER_VERSION",
@@ -36,5 +36,6 @@ __all__ = [
     "load",
     "ready_tasks",
     "start",
+    "state_copier",
     "task_data",
 ]

@@ -20,8 +20,11 @@ STATUSES = (ACCEPTED, TRANSFERRED, HANDLING, REPLIED, CLOSED)
 FINISHED = (REPLIED, CLOSED)  # no deadline runs any more
 
 # Rows that can be overdue: flagged, or still open (a running deadline). About a tenth of the
-# cases; the overdue list reads them in created_at order from a partial index.
-_CASE_MAY_BE_OVERDUE = text("overdue OR status NOT IN ('replied', 'closed')")
+# cases; the overdue list reads them in created_at order from a partial index. The rule is
+# app/deadlines/overdue.py (`may_be_overdue`, held equal to these texts by a test); statuses
+# are literals, which is what lets the planner match the predicate.
+_FINISHED_LITERALS = ", ".join(f"'{s}'" for s in FINISHED)
+_CASE_MAY_BE_OVERDUE = text(f"overdue OR status NOT IN ({_FINISHED_LITERALS})")
 _SCOPE_MAY_BE_OVERDUE = text("overdue OR due_at IS NOT NULL")
 
 
@@ -194,7 +197,7 @@ class CaseDepartment(db.Model):
     created_at: Mapped[datetime | None] = mapped_column()
     overdue: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The earliest of sign_due_at / handle_due_at while one runs (open, clock not paused), else
-    # NULL: the case is overdue when `overdue OR due_at < now` (see deadlines.overdue_condition).
+    # NULL: the case is overdue when `overdue OR due_at < now` (app/deadlines/overdue.py).
     due_at: Mapped[datetime | None] = mapped_column()
     # Set at intake and never changed: copied for the type and channel filters (a copy, so no
     # foreign key of its own; the case row holds the reference).

@@ -6,15 +6,15 @@ import logging
 
 from flask import Flask
 
+from app.cases import overdue_scan
 from app.clock import clock
-from app.deadlines import service as deadlines
 
 log = logging.getLogger(__name__)
 
 
 def mark_overdue(app: Flask) -> int:
     with app.app_context():
-        changed = deadlines.mark_overdue(clock.now())
+        changed = overdue_scan.mark_overdue(clock.now())
         if changed:
             log.info("marked %d case(s) overdue", changed)
         return changed

@@ -3,9 +3,10 @@
 One template per (stage, department) is driven through `service.accept`/`service.act`, so every
 department has cases in every stage. Each clone copies a template's case row (new id, number,
 intake time, citizen and content), its engine state (the same routing data, with the clone's
-case id, so a clone can really be advanced later), its open tasks, its departments and its
-events, every timestamp shifted by the same amount. PostgreSQL is written with COPY, SQLite
-with executemany, in batches of one transaction each.
+case id, so a clone can really be advanced later; the engine makes the copies,
+`engine.state_copier`), its open tasks, its departments and its events, every timestamp
+shifted by the same amount. PostgreSQL is written with COPY, SQLite with executemany, in
+batches of one transaction each.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from __future__ import annotations
 import json
 import random
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import DateTime, Table, func, select, text
 
-from app.cases import service
-from app.cases.scope_index import running_due
+from app import engine
+from app.cases import scope_index, service
 from app.clock import clock
+from app.deadlines import overdue
 from app.extensions import db
 from app.models import (
     Case,
@@ -33,7 +34,7 @@ from app.models import (
     OpenTask,
     WorkflowInstance,
 )
-from app.models.case import CLOSED, REPLIED
+from app.models.case import CLOSED
 from app.models.catalog import CHANNELS
 from app.seed.cases import (
     DEMANDS,
@@ -69,7 +70,7 @@ DETAILS = [
 class Template:
     case: dict
     instance: dict
-    state_parts: list[bytes]  # the uncompressed state split around the template's case id
+    copy_state: Callable[..., bytes]  # the template's engine state for another case_id
     tasks: list[dict] = field(default_factory=list)
     departments: list[dict] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
@@ -119,13 +120,11 @@ def load_templates(ids: list[int]) -> list[Template]:
     for case_id in ids:
         case = _rows(Case.__table__, Case.id == case_id)[0]
         instance = _rows(WorkflowInstance.__table__, WorkflowInstance.case_id == case_id)[0]
-        raw = zlib.decompress(instance["state"])
-        parts = raw.split(f'"case_id":{case_id}'.encode())
         out.append(
             Template(
                 case=case,
                 instance=instance,
-                state_parts=parts,
+                copy_state=engine.state_copier(instance["state"], "case_id"),
                 tasks=_rows(OpenTask.__table__, OpenTask.case_id == case_id),
                 departments=_rows(CaseDepartment.__table__, CaseDepartment.case_id == case_id),
                 events=_rows(CaseEvent.__table__, CaseEvent.case_id == case_id),
@@ -185,29 +184,6 @@ def _fix_sequences() -> None:
                 f"coalesce((SELECT max(id) FROM {table}), 1))"
             )
         )
-
-
-def _overdue(row: dict, now: datetime) -> bool:
-    """What the scheduler's `mark_overdue` would have set by now."""
-    if row["overdue"]:
-        return True
-    if row["status"] in (REPLIED, CLOSED) or row["clock_paused_at"] is not None:
-        return False
-    return any(row[c] is not None and row[c] < now for c in ("sign_due_at", "handle_due_at"))
-
-
-def scope_copies(row: dict) -> dict:
-    """The case columns a case_department row carries (see app/cases/scope_index.py)."""
-    return {
-        "status": row["status"],
-        "created_at": row["created_at"],
-        "overdue": row["overdue"],
-        "due_at": running_due(
-            row["status"], row["clock_paused_at"], row["sign_due_at"], row["handle_due_at"]
-        ),
-        "case_type_id": row["case_type_id"],
-        "channel": row["channel"],
-    }
 
 
 def clone_cases(
@@ -271,12 +247,15 @@ def clone_cases(
                 content=f"{rng.choice(PLACES)}{rng.choice(STREETS)}{n}号附近："
                 f"{rng.choice(DEMANDS)}{rng.choice(DETAILS)}",
             )
-            row["overdue"] = _overdue(row, now)
+            # The flag the scheduler's overdue scan would have set by now.
+            row["overdue"] = row["overdue"] or overdue.missed_handling(
+                row["status"], row["clock_paused_at"], row["handle_due_at"], now
+            )
+            scope = scope_index.row_values(row)
             cases.append(tuple(row[c] for c in case_cols))
 
             inst = dict(tmpl.instance)
-            state = f'"case_id":{case_id}'.encode().join(tmpl.state_parts)
-            inst.update(case_id=case_id, state=zlib.compress(state, 1))
+            inst.update(case_id=case_id, state=tmpl.copy_state(case_id=case_id))
             inst["updated_at"] = inst["updated_at"] + delta
             instances.append(tuple(inst[c] for c in wf_cols))
 
@@ -287,7 +266,6 @@ def clone_cases(
                 if task["due_at"] is not None:
                     task["due_at"] = task["due_at"] + delta
                 tasks.append(tuple(task[c] for c in task_cols))
-            scope = scope_copies(row)
             for d in tmpl.departments:
                 dept = {**scope, "case_id": case_id, "department_id": d["department_id"]}
                 depts.append(tuple(dept[c] for c in dept_cols))

@@ -7,12 +7,11 @@ import random
 from datetime import timedelta
 from unittest import mock
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app import engine as wf_engine
-from app.cases import queries, scope_index
+from app.cases import overdue_scan, queries, scope_index
 from app.clock import clock
-from app.deadlines import service as deadlines
 from app.extensions import db
 from app.models import Case, CaseDepartment, User
 from app.seed.bulk import clone_cases, load_templates
@@ -42,7 +41,7 @@ def test_copies_follow_every_step_and_the_scheduler():
     seed_demo_cases(30)
     assert _assert_copies_match() > 0
     later = clock.now() + timedelta(days=10)
-    assert deadlines.mark_overdue(later) > 0
+    assert overdue_scan.mark_overdue(later) > 0
     db.session.expire_all()
     _assert_copies_match()
     clock.freeze(later)
@@ -134,7 +133,13 @@ def test_the_overdue_copy_is_read_from_the_case_row(api, dept, monkeypatch):
 
 def test_bulk_clones_carry_the_copies():
     seed_demo_cases(10)
+    clock.freeze(clock.now().replace(microsecond=0))
+    overdue_scan.mark_overdue(clock.now())
     ids = list(db.session.scalars(select(Case.id)))
-    clone_cases(load_templates(ids), 60, random.Random(1), echo=lambda _line: None)
+    # Open clones only, over the last 30 days: many of them past their handling deadline.
+    clone_cases(load_templates(ids), 60, random.Random(1), open_share=1, echo=lambda _line: None)
     db.session.expire_all()
     assert _assert_copies_match() > 60
+    # Those are flagged already, as the scan would have.
+    assert db.session.scalar(select(func.count()).where(Case.overdue, Case.id.notin_(ids))) > 0
+    assert overdue_scan.mark_overdue(clock.now()) == 0
