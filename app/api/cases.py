@@ -117,11 +117,27 @@ def register_action_routes(forms_dir: str) -> None:
             _action_view(name, f"{title['zh']} {title['en']}", description)
         )
 
-    # Any other action name: a JSON 404 `unknown_action` (the routes above match first).
+    # Any other action name: an action of the configured forms that had no route when the app
+    # started (a form deployed with a new diagram) is taken with the same body as the named
+    # ones; an unknown one is a JSON 404 `unknown_action` (the routes above match first).
     @blp.route("/<id:case_id>/<string:action>", methods=["POST"], endpoint="action_unknown")
-    @blp.doc(security=SECURITY, summary="Unknown action: always 404 unknown_action")
-    def unknown_action(case_id: int, action: str):
-        service.act(case_id, action.replace("-", "_"), {}, current_user())
+    @blp.arguments(ActionBodySchema)
+    @blp.response(200, CaseDetailSchema)
+    @blp.doc(
+        security=SECURITY,
+        summary="Any other action: one of the forms' actions, else 404 unknown_action",
+    )
+    def other_action(body, case_id: int, action: str):
+        user = current_user()
+        case = service.act(
+            case_id,
+            action.replace("-", "_"),
+            body["data"],
+            user,
+            task_uuid=body["task_id"],
+            client_ip=request.remote_addr or "",
+        )
+        return queries.detail(user, case)
 
 
 register_action_routes(Config.FORMS_DIR)

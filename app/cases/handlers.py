@@ -14,7 +14,7 @@ A new step in the process is a diagram change plus, at most, a form and a handle
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -27,7 +27,7 @@ from app.deadlines import service as deadlines
 from app.errors import Invalid
 from app.extensions import db
 from app.forms.registry import ActionSpec
-from app.models import Case, CaseEvent, Department, OpenTask, User
+from app.models import Case, Department, OpenTask, User
 from app.models.org import DEPARTMENT
 from app.timefmt import to_rfc3339
 
@@ -43,6 +43,9 @@ class ActionContext:
     workflow_data: dict = field(default_factory=dict)
     event_data: dict = field(default_factory=dict)
     to_department_id: int | None = None
+    # The data the diagram holds on the task being completed (the engine's task data; read
+    # only): what earlier steps put into the flow, read from there rather than kept twice.
+    task_data: Mapping[str, object] = field(default_factory=dict)
 
 
 Handler = Callable[[ActionContext], None]
@@ -273,25 +276,16 @@ def extension_possible(case: Case, task: OpenTask, now: datetime) -> Invalid | N
 @handler("extension_request")
 def extension_request(ctx: ActionContext) -> None:
     # The number of days is bounded by the live form (MAX_EXTENSION_DAYS), checked with the data.
+    # The request's days travel in the flow to the decision task, which reads them there.
     ctx.workflow_data["extension_days"] = ctx.data["days"]
     ctx.to_department_id = ctx.task.from_department_id
 
 
 @handler("approve_extension")
 def approve_extension(ctx: ActionContext) -> None:
-    days = _requested_extension_days(ctx.case.id)
+    days = int(ctx.task_data["extension_days"])
     ctx.case.extension_count += 1
     deadlines.extend_handling_clock(ctx.case, days)
-
-
-def _requested_extension_days(case_id: int) -> int:
-    event = db.session.scalar(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case_id, CaseEvent.action == "extension_request")
-        .order_by(CaseEvent.id.desc())
-        .limit(1)
-    )
-    return int(event.data["days"])
 
 
 @available("joint_request")
@@ -314,17 +308,27 @@ def joint_request(ctx: ActionContext) -> None:
 
 @handler("revisit")
 def revisit(ctx: ActionContext) -> None:
-    result = ctx.data["result"]
-    case = ctx.case
-    case.satisfaction = result  # the latest answer; "unreachable" when the tries ran out
-    if result == "unreachable":
-        case.revisit_tries += 1
+    # The latest answer; "unreachable" when the tries ran out. The diagram counts the tries
+    # (count_try, reset by reopen): the case's column is their projection (FLOW_COLUMNS).
+    ctx.case.satisfaction = ctx.data["result"]
 
 
 def reopen(case: Case) -> None:
     """重办: the case's columns when a replied case goes back to the departments (the step
     sees it from the task the diagram opens next, whatever path led there): a new round."""
     case.reopen_count += 1
-    case.revisit_tries = 0
     case.replied_at = None
     deadlines.reset_handling_clock(case)
+
+
+# Case columns that mirror a variable the diagram keeps (variable -> column): the diagram's
+# value is the one source; the step copies it after the engine ran, so lists and reports read
+# a column and never a second count kept beside the flow.
+FLOW_COLUMNS = {"revisit_tries": "revisit_tries"}
+
+
+def project_flow_data(case: Case, data: Mapping[str, object]) -> None:
+    for variable, column in FLOW_COLUMNS.items():
+        value = data.get(variable)
+        if value is not None and getattr(case, column) != value:
+            setattr(case, column, value)

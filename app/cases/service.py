@@ -8,6 +8,7 @@ exactly one wins: the new state is written with an UPDATE guarded by the version
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, insert, inspect, select, update
@@ -290,12 +291,18 @@ def _step(found, action_name, specs, data, user, task_uuid, client_ip) -> Case:
     spec = handlers.live_form(spec)
     validate(spec, data)
 
-    ctx = ActionContext(case=case, task=task, action=spec, user=user, data=data, now=now)
+    compiled = processes.compiled(process_version_id)
+    workflow = _workflow(case_id, version, compiled)
+    try:
+        task_data = MappingProxyType(engine.task_data(workflow, task.task_uuid))
+    except Exception as exc:  # the row's task is not in the state this step read
+        raise concurrent_update() from exc
+    ctx = ActionContext(
+        case=case, task=task, action=spec, user=user, data=data, now=now, task_data=task_data
+    )
     if spec.name in HANDLERS:
         HANDLERS[spec.name](ctx)
 
-    compiled = processes.compiled(process_version_id)
-    workflow = _workflow(case_id, version, compiled)
     try:
         engine.complete(
             workflow, task.task_uuid, {"outcome": spec.outcome_for(data), **ctx.workflow_data}
@@ -469,6 +476,8 @@ def _project(
                 to_dept=case.current_department_id,
                 data={"reopen_count": case.reopen_count},
             )
+    # Columns that mirror the diagram's own values (revisit tries): copied, never counted here.
+    handlers.project_flow_data(case, engine.current_data(compiled, workflow))
     _update_case(writes, case)  # before the scope rows, which read the case row's overdue flag
     _write_scope(writes, case, new_depts, scope_before)
 

@@ -16,15 +16,18 @@ from dataclasses import dataclass, field
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
+from app import vocabulary
 from app.engine import limits
 from app.engine.code_sites import CodeSite, code_sites
 from app.engine.compiler import ScriptRefused, compile_code
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
 # Every construct below is exercised by a test that runs a real instance (tests/engine).
@@ -52,10 +55,21 @@ SUPPORTED_TAGS = frozenset(
         "textAnnotation",
         "text",
         "association",
+        # As Camunda Modeler and bpmn.io save a diagram drawn in lanes: a pool (a collaboration
+        # with one participant naming the process) and lanes, which only draw who works where
+        # (a task's inbox is its `dept` property). A plain task runs through like a no-op.
+        "collaboration",
+        "participant",
+        "laneSet",
+        "lane",
+        "flowNodeRef",
+        "childLaneSet",
+        "task",
     ]
 )
-TASK_STATUSES = frozenset({"accepted", "transferred", "handling", "replied"})
-CLOCKS = frozenset({"none", "sign", "handle", "revisit", "decision"})
+# The one registry of status words and clocks is app/vocabulary.py (the models read it too).
+TASK_STATUSES = frozenset(vocabulary.TASK_STATUSES)
+CLOCKS = frozenset(vocabulary.CLOCKS)
 REQUIRED_PROPERTIES = ("dept", "status", "clock")
 
 
@@ -84,6 +98,12 @@ class CompiledProcess:
     spec: object
     subprocess_specs: dict
     user_tasks: dict[str, UserTaskMeta] = field(default_factory=dict)
+    # Where each element is (id -> file, line), the sequence flow between two elements
+    # ((source, target) -> flow id) and the elements the diagram draws (BPMN DI shapes): what
+    # validate needs to name places in its refusals.
+    elements: dict[str, tuple[str, int]] = field(default_factory=dict)
+    flows: dict[tuple[str, str], str] = field(default_factory=dict)
+    shapes: frozenset[str] = frozenset()
 
 
 # No DTDs, no entities, no network: a diagram must not pull files into its text.
@@ -134,6 +154,118 @@ def _check_tree(file: str, root) -> None:
             raise ProcessError(file, tid, f"unknown status '{props['status']}'", task.sourceline)
         if props["clock"] not in CLOCKS:
             raise ProcessError(file, tid, f"unknown clock '{props['clock']}'", task.sourceline)
+
+
+FLOW_NODES = frozenset(
+    {"startEvent", "endEvent", "userTask", "scriptTask", "task", "exclusiveGateway"}
+)
+_GATEWAYS = frozenset({"exclusiveGateway"})
+
+
+def _check_graph(file: str, root) -> None:
+    """The designer's common mistakes, said plainly before SpiffWorkflow says them cryptically
+    ("found two items, perhaps a form has the same ID?", an XML Schema error on xs:ID, or
+    nothing at all for a task no flow reaches)."""
+    seen: dict[str, int] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.get("id") is None:
+            continue
+        eid, line = el.get("id"), el.sourceline or 0
+        if eid in seen:
+            raise ProcessError(
+                file, eid, f"the id '{eid}' is used twice (lines {seen[eid]} and {line})", line
+            )
+        seen[eid] = line
+    for process in root.iterfind("bpmn:process", NS):
+        nodes = {
+            el.get("id"): el
+            for el in process
+            if isinstance(el.tag, str) and etree.QName(el).localname in FLOW_NODES
+        }
+        incoming: dict[str, list[str]] = {}
+        outgoing: dict[str, list[str]] = {}
+        for flow in process.iterfind("bpmn:sequenceFlow", NS):
+            fid = flow.get("id", "")
+            for end, refs in (("sourceRef", outgoing), ("targetRef", incoming)):
+                ref = flow.get(end, "")
+                if ref not in nodes:
+                    what = "comes from" if end == "sourceRef" else "points at"
+                    raise ProcessError(
+                        file,
+                        fid,
+                        f"sequence flow '{fid}' {what} '{ref}', which is not an element of "
+                        f"process '{process.get('id')}' ({end})",
+                        flow.sourceline or "",
+                    )
+                refs.setdefault(ref, []).append(fid)
+        for nid, el in nodes.items():
+            kind = etree.QName(el).localname
+            line = el.sourceline or ""
+            if kind != "startEvent" and not incoming.get(nid):
+                raise ProcessError(
+                    file,
+                    nid,
+                    f"{_KIND_WORDS.get(kind, kind)} '{nid}' has no incoming sequence flow: "
+                    "no case can reach it",
+                    line,
+                )
+            if kind != "endEvent" and not outgoing.get(nid):
+                raise ProcessError(
+                    file,
+                    nid,
+                    f"{_KIND_WORDS.get(kind, kind)} '{nid}' has no outgoing sequence flow: "
+                    "a case would stop there (end the path with an end event)",
+                    line,
+                )
+            if kind not in _GATEWAYS and len(outgoing.get(nid, ())) > 1:
+                raise ProcessError(
+                    file,
+                    nid,
+                    f"{_KIND_WORDS.get(kind, kind)} '{nid}' has {len(outgoing[nid])} outgoing "
+                    f"sequence flows ({', '.join(outgoing[nid])}); only a gateway may branch",
+                    line,
+                )
+
+
+_KIND_WORDS = {
+    "startEvent": "start event",
+    "endEvent": "end event",
+    "userTask": "user task",
+    "scriptTask": "script task",
+    "task": "task",
+    "exclusiveGateway": "gateway",
+}
+
+
+def _process_ref(roots: dict, process_id: str, known) -> str:
+    """The process to run: `process_id` itself, or the process a participant (a pool) or a
+    one-pool collaboration of that id refers to, as a diagram drawn in lanes names it."""
+    if process_id in known:
+        return process_id
+    for root in roots.values():
+        for el in root.xpath("//bpmn:participant[@id=$id]", namespaces=NS, id=process_id):
+            return el.get("processRef") or process_id
+        for collab in root.xpath("//bpmn:collaboration[@id=$id]", namespaces=NS, id=process_id):
+            refs = [p.get("processRef") for p in collab.iterfind("bpmn:participant", NS)]
+            refs = [r for r in refs if r]
+            if len(refs) == 1:
+                return refs[0]
+    return process_id
+
+
+def _places(roots: dict) -> tuple[dict, dict, frozenset]:
+    elements: dict[str, tuple[str, int]] = {}
+    flows: dict[tuple[str, str], str] = {}
+    shapes: set[str] = set()
+    for name, root in roots.items():
+        for el in root.iter():
+            if isinstance(el.tag, str) and el.get("id") is not None:
+                elements.setdefault(el.get("id"), (name, el.sourceline or 0))
+        for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
+            flows[(flow.get("sourceRef", ""), flow.get("targetRef", ""))] = flow.get("id", "")
+        for shape in root.iterfind(".//bpmndi:BPMNShape", {"bpmndi": BPMNDI_NS}):
+            shapes.add(shape.get("bpmnElement", ""))
+    return elements, flows, frozenset(shapes)
 
 
 def _connect_loop_children(process_spec) -> None:
@@ -223,13 +355,16 @@ def compile_process(
             raise ProcessError(name, "", f"not well-formed XML: {exc}", exc.lineno or "") from exc
         roots[name] = root
         _check_tree(name, root)
+        if check_code:
+            _check_graph(name, root)
         try:
             parser.add_bpmn_xml(root, filename=name)
         except ValidationException as exc:
             raise ProcessError(exc.file_name or name, exc.id, str(exc), exc.line_number) from exc
+    run_id = _process_ref(roots, process_id, parser.process_parsers)
     try:
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
+        spec = parser.get_spec(run_id)
+        subprocess_specs = parser.get_subprocess_specs(run_id)
     except ValidationException as exc:
         raise ProcessError(exc.file_name or "", exc.id, str(exc), exc.line_number) from exc
     except SpiffWorkflowException as exc:
@@ -240,6 +375,7 @@ def compile_process(
         _check_code(parser, roots)
     for process_spec in (spec, *subprocess_specs.values()):
         _connect_loop_children(process_spec)
+        _run_plain_tasks(process_spec)
 
     user_tasks: dict[str, UserTaskMeta] = {}
     for task_spec in spec.task_specs.values():
@@ -254,4 +390,13 @@ def compile_process(
             status=props["status"],
             clock=props["clock"],
         )
-    return CompiledProcess(process_id, spec, subprocess_specs, user_tasks)
+    elements, flows, shapes = _places(roots)
+    return CompiledProcess(process_id, spec, subprocess_specs, user_tasks, elements, flows, shapes)
+
+
+def _run_plain_tasks(process_spec) -> None:
+    """A plain bpmn:task waits for a person in SpiffWorkflow (manual); in Minqing it has no
+    form and no inbox, so it runs through like a no-op (a drawing's placeholder step)."""
+    for task_spec in process_spec.task_specs.values():
+        if isinstance(task_spec, NoneTask):
+            task_spec.manual = False

@@ -95,6 +95,16 @@ def task_data(workflow: BpmnWorkflow, uuid: str) -> dict:
     return workflow.get_task_from_id(UUID(uuid)).data
 
 
+def current_data(process: CompiledProcess, workflow: BpmnWorkflow) -> dict:
+    """The data the flow carries now: a ready user task's, or the last task's once the
+    workflow has ended."""
+    for task in workflow.tasks.values():
+        if task.state == TaskState.READY and task.task_spec.manual:
+            return task.data
+    last = workflow.last_task
+    return last.data if last is not None else workflow.task_tree.data
+
+
 def complete(workflow: BpmnWorkflow, uuid: str, data: dict) -> None:
     try:
         task = workflow.get_task_from_id(UUID(uuid))

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
 from app.errors import Invalid
+
+
+class FormError(ValueError):
+    """A form file that cannot be loaded as one task's form."""
+
+    def __init__(self, file: str, task: str, reason: str) -> None:
+        super().__init__(f"{file} [{task}]: {reason}")
+        self.file, self.task, self.reason = file, task, reason
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class ActionSpec:
 class Forms:
     tasks: dict[str, dict]  # task name -> form document
     actions: dict[str, list[ActionSpec]]  # action name -> the tasks that offer it
+    files: dict[str, str] = field(default_factory=dict)  # task name -> "forms/<file>.json"
 
     def for_task(self, task: str) -> list[ActionSpec]:
         return [a for specs in self.actions.values() for a in specs if a.task == task]
@@ -45,10 +54,18 @@ class Forms:
 def load_forms(directory: str) -> Forms:
     tasks: dict[str, dict] = {}
     actions: dict[str, list[ActionSpec]] = {}
+    files: dict[str, str] = {}
     for path in sorted(Path(directory).glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
         task = doc["task"]
+        if task in tasks:
+            raise FormError(
+                f"{Path(directory).name}/{path.name}",
+                task,
+                f"a second form for task '{task}' (the first is {files[task]})",
+            )
         tasks[task] = doc
+        files[task] = f"{Path(directory).name}/{path.name}"
         for name, spec in doc["actions"].items():
             Draft202012Validator.check_schema(spec["schema"])
             actions.setdefault(name, []).append(
@@ -65,7 +82,7 @@ def load_forms(directory: str) -> Forms:
                     validator=Draft202012Validator(spec["schema"]),
                 )
             )
-    return Forms(tasks, actions)
+    return Forms(tasks, actions, files)
 
 
 def validate(spec: ActionSpec, data: dict) -> dict:

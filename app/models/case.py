@@ -8,15 +8,9 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.vocabulary import CLOSED, REPLIED, STATUSES  # noqa: F401 (STATUSES: read from here)
 
-# Status words (DESIGN.md): the stage a case is in. Overdue variants are derived from
-# `overdue` and shown as 逾期未办理 / 逾期正在办理 / 逾期办结.
-ACCEPTED = "accepted"  # 已受理
-TRANSFERRED = "transferred"  # 已转办未接收
-HANDLING = "handling"  # 正在办理
-REPLIED = "replied"  # 已答复待回访
-CLOSED = "closed"  # 办结
-STATUSES = (ACCEPTED, TRANSFERRED, HANDLING, REPLIED, CLOSED)
+# Status words: the one registry is app/vocabulary.py (diagrams' tasks are checked against it).
 FINISHED = (REPLIED, CLOSED)  # no deadline runs any more
 
 # Rows that can be overdue: flagged, or still open (a running deadline). About a tenth of the

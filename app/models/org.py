@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app import vocabulary
 from app.extensions import db
 
 # Department kinds. A centre dispatches (forwards) to its children; a department handles.
@@ -13,17 +14,8 @@ DISTRICT = "district"
 DEPARTMENT = "department"
 CENTRE_KINDS = (CITY, DISTRICT)
 
-# Roles, each a job in the hotline centre (see DESIGN.md).
-ROLES = {
-    "agent": ("坐席", "Call-centre agent"),
-    "dispatcher": ("派单员", "Dispatcher"),
-    "handler": ("承办人", "Department handler"),
-    "revisit": ("回访员", "Revisit staff"),
-    "oversight": ("督办员", "Oversight office"),
-    "leader": ("领导", "Leader"),
-    "designer": ("流程设计员", "Process designer"),
-    "admin": ("管理员", "Administrator"),
-}
+# Roles: the one registry is app/vocabulary.py (forms' roles are checked against it).
+ROLES = vocabulary.ROLES
 
 
 class Department(db.Model):

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from app.clock import clock
 from app.engine import CompiledProcess, ProcessError, compile_process, configure_limits
 from app.extensions import db
-from app.forms.registry import load_forms
+from app.forms.registry import FormError, load_forms
 from app.models import ProcessVersion
+from app.processes import contract
 
 _compiled: dict[int, CompiledProcess] = {}
 
@@ -51,17 +52,18 @@ def content_hash(files: dict[str, str]) -> str:
 
 
 def validate(files: dict[str, str], process_id: str | None = None) -> CompiledProcess:
-    """Parse and check; every user task needs a form in forms/. Raises ProcessError."""
+    """Parse and check the diagram, then check it and the forms against each other
+    (contract.py). Raises ProcessError."""
     process_id = process_id or current_app.config["MAIN_PROCESS"]
     if not files:
         raise ProcessError("", "", "no .bpmn files found")
     apply_limits()
     compiled = compile_process(files, process_id)
-    forms = load_forms(current_app.config["FORMS_DIR"])
-    for name in compiled.user_tasks:
-        if name not in forms.tasks:
-            owner = next((f for f, xml in files.items() if f'id="{name}"' in xml), "")
-            raise ProcessError(owner, name, f"user task has no form: add forms/{name}.json")
+    try:
+        forms = load_forms(current_app.config["FORMS_DIR"])
+    except FormError as exc:
+        raise ProcessError(exc.file, exc.task, exc.reason) from exc
+    contract.check(compiled, forms)
     return compiled
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from SpiffWorkflow.util.task import TaskState
 
 from app import engine
 from app.engine.parsing import SUPPORTED_TAGS
@@ -386,3 +387,47 @@ def test_every_construct_in_the_diagram_is_supported_and_covered():
         "outputDataItem",
     }
     assert used <= covered, used - covered
+
+
+# -- a diagram drawn in lanes: collaboration, participant, lanes, plain task, annotations ---------
+
+LANES = Path(__file__).resolve().parents[1] / "processes" / "fixtures" / "lanes.bpmn"
+
+
+@pytest.mark.parametrize("name", ["lanes_demo", "hotline_pool", "collab"])
+def test_a_diagram_in_lanes_runs_by_its_process_pool_or_collaboration_id(name):
+    compiled = engine.compile_process({LANES.name: LANES.read_text(encoding="utf-8")}, name)
+    wf = engine.start(compiled, {"city_dept": CITY})
+    # The plain task ran through like a no-op; the user task waits in its inbox.
+    (task,) = engine.ready_tasks(compiled, wf)
+    assert (task.name, task.department_id, task.status) == ("dispatch", CITY, "accepted")
+    ran = {t.task_spec.bpmn_id for t in wf.get_tasks() if t.state == TaskState.COMPLETED}
+    assert {"start", "note_it"} <= ran
+    wf = engine.load(compiled, engine.dump(wf))
+    engine.complete(wf, task.uuid, {})
+    assert engine.is_completed(wf)
+
+
+def test_a_diagram_in_lanes_validates_with_its_forms(app, tmp_path):
+    from app.processes import service as processes
+
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "dispatch.json").write_bytes(
+        (BPMN.parents[1] / "forms" / "dispatch.json").read_bytes()
+    )
+    app.config["FORMS_DIR"] = str(forms)
+    compiled = processes.validate({LANES.name: LANES.read_text(encoding="utf-8")}, "hotline_pool")
+    assert set(compiled.user_tasks) == {"dispatch"}
+
+
+def test_every_construct_of_the_lanes_diagram_is_supported():
+    from lxml import etree
+
+    used = {
+        etree.QName(el).localname
+        for el in etree.parse(str(LANES)).getroot().iter()
+        if isinstance(el.tag, str) and etree.QName(el).namespace == engine.parsing.BPMN_NS
+    }
+    lanes = {"collaboration", "participant", "laneSet", "lane", "flowNodeRef", "childLaneSet"}
+    assert lanes | {"task", "textAnnotation", "text", "association"} <= used <= SUPPORTED_TAGS
