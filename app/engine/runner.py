@@ -14,6 +14,9 @@ from app.engine.scripting import SCRIPT_ERROR, ScriptError, script_engine
 from app.engine.state import from_bytes, to_bytes
 from app.engine.workflow import HotlineWorkflow
 
+# A case's workflow, as the rest of the application holds it (SpiffWorkflow has no types).
+Workflow = BpmnWorkflow
+
 
 class TaskNotReady(Exception):
     """The task is not (or no longer) waiting for a person."""
