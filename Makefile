@@ -40,8 +40,9 @@ serve:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
-# ruff, then pytest on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+# ruff and mypy, then pytest on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: lint
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \

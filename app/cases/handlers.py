@@ -293,6 +293,7 @@ def _requested_extension_days(case_id: int) -> int:
         .order_by(CaseEvent.id.desc())
         .limit(1)
     )
+    assert event is not None  # an approval answers a request, logged when it was made
     return int(event.data["days"])
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, time
 
 from flask import current_app
 from sqlalchemy import and_, literal_column, or_, select, update
+from sqlalchemy.sql.expression import ColumnClause
 
 from app.cases import scope_index
 from app.extensions import db
@@ -24,7 +25,9 @@ from app.models.catalog import HOLIDAY, MAKEUP_WORKDAY
 from .calendar import WorkCalendar
 
 # Rendered as literals: a partial index predicate is matched against constants only.
-_FINISHED = tuple(literal_column(f"'{s}'") for s in (REPLIED, CLOSED))
+_FINISHED: tuple[ColumnClause[str], ...] = tuple(
+    literal_column(f"'{s}'") for s in (REPLIED, CLOSED)
+)
 _CACHE_SECONDS = 300
 _cache: dict[str, tuple[float, object]] = {}
 

@@ -164,7 +164,7 @@ class _Checks(ast.NodeVisitor):
             if not all(isinstance(p, ast.Constant) for p in parts):
                 self.problem(node, "f-string format specs must be constants in scripts")
             else:
-                text = "".join(str(p.value) for p in parts)
+                text = "".join(str(p.value) for p in parts if isinstance(p, ast.Constant))
                 if any(int(n) > MAX_FORMAT_NUMBER for n in re.findall(r"\d+", text)):
                     self.problem(
                         node,
@@ -291,6 +291,7 @@ def _compile(source: str, mode: str) -> CodeType:
     if checks.problems:
         line, *_, reason = min(checks.problems, key=lambda p: p[:3])
         raise ScriptRefused(reason, line)
+    assert isinstance(tree, ast.Module | ast.Expression)  # what "exec" and "eval" parse to
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
     result = compiler(tree, SCRIPT_FILENAME, policy=_Rewrite)
     if result.errors:
@@ -298,4 +299,7 @@ def _compile(source: str, mode: str) -> CodeType:
         if match:
             raise ScriptRefused(match.group(2), int(match.group(1)))
         raise ScriptRefused(result.errors[0])
-    return result.code
+    code: CodeType | None = result.code
+    if code is None:  # RestrictedPython reports every failure in `errors`, handled above
+        raise ScriptRefused("the script did not compile")
+    return code

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 
 # Status words (DESIGN.md): the stage a case is in. Overdue variants are derived from
 # `overdue` and shown as 逾期未办理 / 逾期正在办理 / 逾期办结.
@@ -25,7 +25,7 @@ _CASE_MAY_BE_OVERDUE = text("overdue OR status NOT IN ('replied', 'closed')")
 _SCOPE_MAY_BE_OVERDUE = text("overdue OR due_at IS NOT NULL")
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "hotline_case"
     __table_args__ = (
         # An intake key is unique per accepting user (app/cases/idempotency.py): the same key
@@ -115,7 +115,7 @@ class Case(db.Model):
     open_tasks: Mapped[list[OpenTask]] = relationship(viewonly=True, lazy="raise")
 
 
-class OpenTask(db.Model):
+class OpenTask(Model):
     """One row per ready user task: the inbox is a query over this table."""
 
     __tablename__ = "open_task"
@@ -138,7 +138,7 @@ class OpenTask(db.Model):
     due_at: Mapped[datetime | None] = mapped_column()
 
 
-class CaseDepartment(db.Model):
+class CaseDepartment(Model):
     """Every department a case has been sent to: the scope index for department users.
 
     It also carries copies of the case columns that scoped lists filter and sort on (status,
@@ -200,7 +200,7 @@ class CaseDepartment(db.Model):
     channel: Mapped[str | None] = mapped_column(String(16))
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """Append-only log: who did what to a case, when, from where to where."""
 
     __tablename__ = "case_event"
@@ -217,7 +217,7 @@ class CaseEvent(db.Model):
     client_ip: Mapped[str] = mapped_column(String(45), default="")
 
 
-class CaseNumberCounter(db.Model):
+class CaseNumberCounter(Model):
     """Per-day sequence behind the readable case number 20261122-000123."""
 
     __tablename__ = "case_number_counter"

@@ -49,11 +49,11 @@ def random_intake(rng: random.Random, n: int, answered: bool = False) -> service
 
 
 def user_named(username: str) -> User:
-    return db.session.scalar(select(User).filter_by(username=username))
+    return db.session.scalars(select(User).filter_by(username=username)).unique().one()
 
 
 def _someone_at(dept_id: int) -> User:
-    return db.session.scalar(select(User).filter_by(department_id=dept_id))
+    return db.session.scalars(select(User).filter_by(department_id=dept_id).limit(1)).unique().one()
 
 
 def drive_to(case_id: int, stage: str, target: Department) -> None:
