@@ -42,8 +42,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
-# lint, then pytest on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+# ruff, import-linter and mypy, then pytest on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: lint
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \

@@ -22,7 +22,9 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     if app.config["PROXY_FIX_X_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
+        # Flask's documented way to wrap its WSGI callable (the attribute shadows the method).
+        proxied = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = proxied  # type: ignore[method-assign]
     init_limiter(app)
     timefmt.zone(app.config["TIMEZONE"])  # an unknown zone fails here, not on the first answer
 

@@ -197,7 +197,7 @@ def classify(exc: BaseException) -> str | None:
     if isinstance(exc, sa_exc.DBAPIError):
         if exc.connection_invalidated:
             return "unavailable"
-        exc = exc.orig
+        exc = exc.orig or exc
     if isinstance(exc, psycopg.Error):
         state = exc.sqlstate
         if state is None:  # raised by the client: refused, timed out, connection lost
@@ -218,7 +218,7 @@ def _rollback() -> None:
     try:
         db.session.rollback()
     except Exception:  # the connection is gone: drop it with the session
-        db.session.invalidate()
+        db.session().invalidate()
 
 
 def _is_postgresql(url) -> bool:

@@ -1,12 +1,14 @@
 """Flask extensions, created unbound and attached in the app factory."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so that Alembic migrations are identical on SQLite and PostgreSQL.
@@ -21,11 +23,20 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Every model maps one Table (no mapping to a join or a select): the statements built
+    # on `Model.__table__` are typed as a table's.
+    __table__: ClassVar[Table]
 
 
 # Objects stay readable after a commit: a step commits and then answers from the same rows
 # (case, open tasks, the caller), so expiring them would reload each with another query.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+if TYPE_CHECKING:
+    # db.Model is a class Flask-SQLAlchemy builds at run time on Base, which mypy cannot
+    # follow; the models subclass this name so that their columns are typed.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 api = Api()
 

@@ -17,22 +17,45 @@ database: the statement is wrapped as
 
 and the function `expect_rows` (see the migration that creates it) raises SQLSTATE 40001,
 which makes PostgreSQL skip everything after it, the COMMIT included.
+
+A statement with RETURNING (an INSERT's new ids) leaves its rows in `returned`, in the order of
+its parameter sets; in a pipeline they arrive with the other answers, at no extra round trip.
+
+Compiled SQL is cached per statement object, dialect and parameter names, in a BoundedCache of
+COMPILED_CACHE_SIZE entries (the guarded form of a statement likewise, GUARDED_CACHE_SIZE).
+Statements are meant to be module constants: the whole application's write path uses a few
+dozen entries, and a statement built per call costs a compilation each time but cannot grow the
+caches past their bound.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping, Sequence
 from typing import Any
 
+from psycopg import Cursor
 from psycopg import errors as driver_errors
 from sqlalchemy import func, literal_column, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import UpdateBase
+
+from app.bounded_cache import BoundedCache
 
 Params = dict[str, Any]
-_compiled: dict[tuple, tuple[str, Callable[[Params], Params]]] = {}
-_guarded: dict[tuple, Executable] = {}
+Row = tuple[Any, ...]
+Processor = Callable[[Params], "MutableMapping[str, Any]"]
+_Item = tuple[Executable, "Params | list[Params]", "int | None"]
+_Sent = tuple[str, "list[Cursor[Any]]", "int | None"]  # SQL, a cursor per parameter set, guard
+
+COMPILED_CACHE_SIZE = 256
+GUARDED_CACHE_SIZE = 64
+_compiled: BoundedCache[tuple[Executable, str, tuple[str, ...]], tuple[str, Processor]] = (
+    BoundedCache(COMPILED_CACHE_SIZE)
+)
+_guarded: BoundedCache[tuple[Executable, int], Executable] = BoundedCache(GUARDED_CACHE_SIZE)
 STALE_SQLSTATE = "40001"  # serialization_failure, raised by expect_rows()
 
 
@@ -43,8 +66,10 @@ class StaleRows(Exception):
 
 class WriteBatch:
     def __init__(self) -> None:
-        self._items: list[tuple[Executable, Params | list[Params], int | None]] = []
+        self._items: list[_Item] = []
         self.rowcounts: list[int] = []
+        # Rows of the statements that return any (RETURNING), by their index.
+        self.returned: dict[int, list[Row]] = {}
 
     def add(
         self,
@@ -70,16 +95,22 @@ class WriteBatch:
         if connection.dialect.name == "postgresql":
             self._pipeline(connection, items, commit)
             return self.rowcounts
-        for statement, params, expected in items:
-            count = connection.execute(statement, params).rowcount
+        for index, (statement, params, expected) in enumerate(items):
+            result = connection.execute(statement, params)
+            if result.returns_rows:
+                rows = self.returned[index] = [tuple(r) for r in result]
+                count = len(rows)
+            else:
+                count = result.rowcount
             if expected is not None and count != expected:
                 raise StaleRows(f"{count} row(s) changed, {expected} expected")
             self.rowcounts.append(count)
         return self.rowcounts
 
-    def _pipeline(self, connection: Connection, items, commit: bool) -> None:
+    def _pipeline(self, connection: Connection, items: list[_Item], commit: bool) -> None:
         driver = connection.connection.driver_connection  # psycopg, in the session's transaction
-        sent: list[tuple[str, list, int | None]] = []  # SQL, a cursor per parameter set, guard
+        assert driver is not None  # a live connection: the session's transaction holds it
+        sent: list[_Sent] = []
         try:
             with driver.pipeline():
                 for statement, params, expected in items:
@@ -87,7 +118,7 @@ class WriteBatch:
                         statement = _guard(statement, expected)
                     sets = params if isinstance(params, list) else [params]
                     sql, process = _driver_sql(connection, statement, sets[0])
-                    cursors = []
+                    cursors: list[Cursor[Any]] = []
                     sent.append((sql, cursors, expected))
                     for values in sets:
                         cursor = driver.cursor()
@@ -108,8 +139,11 @@ class WriteBatch:
                 failed[0], None, exc, driver_errors.Error, dialect=connection.dialect
             ) from exc
         self._count(sent)
+        for index, (_, cursors, _) in enumerate(sent):
+            if cursors[0].description is not None:  # RETURNING rows, answered by now
+                self.returned[index] = [tuple(r) for c in cursors for r in c.fetchall()]
 
-    def _count(self, sent) -> int:
+    def _count(self, sent: list[_Sent]) -> int:
         """Fill `rowcounts` for the statements answered in full; returns how many were."""
         for _, cursors, expected in sent:
             if any(c.pgresult is None for c in cursors):  # the pipeline stopped before it
@@ -121,37 +155,44 @@ class WriteBatch:
         return len(self.rowcounts)
 
 
-def _guard(statement, expected: int):
-    key = (statement, expected)
-    guarded = _guarded.get(key)
-    if guarded is None:
+def _guard(statement: Executable, expected: int) -> Executable:
+    def build() -> Executable:
+        if not isinstance(statement, UpdateBase):
+            raise TypeError("only an INSERT, UPDATE or DELETE can be guarded")
         changed = statement.returning(literal_column("1")).cte("changed")
-        guarded = _guarded[key] = select(func.expect_rows(func.count(), expected)).select_from(
-            changed
-        )
-    return guarded
+        return select(func.expect_rows(func.count(), expected)).select_from(changed)
+
+    return _guarded.get((statement, expected), build)
 
 
-def _driver_sql(connection: Connection, statement, params: Params):
+def _driver_sql(
+    connection: Connection, statement: Executable, params: Params
+) -> tuple[str, Processor]:
     """The dialect's SQL for the statement with these parameter names, and a function turning
     parameters into the driver's (defaults filled, values through the types' processors)."""
-    key = (statement, connection.dialect.name, tuple(sorted(params)))
-    hit = _compiled.get(key)
-    if hit is not None:
-        return hit
+    names = tuple(sorted(params))
     dialect = connection.dialect
-    compiled = statement.compile(dialect=dialect, column_keys=sorted(params))
+    return _compiled.get(
+        (statement, dialect.name, names), lambda: _compile(dialect, statement, names)
+    )
+
+
+def _compile(
+    dialect: Dialect, statement: Executable, names: Sequence[str]
+) -> tuple[str, Processor]:
+    assert isinstance(statement, ClauseElement)  # an Executable that SQLAlchemy can compile
+    compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    assert isinstance(compiled, SQLCompiler)
     processors = {}
     for bind in compiled.binds.values():
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
             processors[compiled.bind_names[bind]] = processor
 
-    def process(values: Params) -> Params:
+    def process(values: Params) -> MutableMapping[str, Any]:
         out = compiled.construct_params(values)
         for name, processor in processors.items():
             out[name] = processor(out[name])
         return out
 
-    hit = _compiled[key] = (compiled.string, process)
-    return hit
+    return compiled.string, process

@@ -16,6 +16,7 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -60,7 +61,7 @@ def prepare(count: int, reuse: bool) -> None:
     started = time.perf_counter()
     upgrade()
     seed_city(clock.now().year, "bench12345", by="bench")
-    have = db.session.scalar(select(func.count()).select_from(Case))
+    have = db.session.execute(select(func.count()).select_from(Case)).scalar_one()
     if reuse and have >= count:
         print(f"reusing {have:,} cases")
         return
@@ -110,11 +111,11 @@ def sizes() -> None:
 
 
 def _user(username: str) -> int:
-    return db.session.scalar(select(User.id).filter_by(username=username))
+    return db.session.execute(select(User.id).filter_by(username=username)).scalar_one()
 
 
 def _dept(code: str) -> int:
-    return db.session.scalar(select(Department.id).filter_by(code=code))
+    return db.session.execute(select(Department.id).filter_by(code=code)).scalar_one()
 
 
 def cases_to_time() -> list[tuple[str, str, str, dict]]:
@@ -142,7 +143,7 @@ def cases_to_time() -> list[tuple[str, str, str, dict]]:
         ("inbox dispatcher (city) overdue", "inbox", "dispatcher", {**page, "overdue": True}),
     ]
     month_ago = today - timedelta(days=60)
-    dispatcher = [
+    dispatcher: list[tuple[str, dict[str, Any]]] = [
         ("no filter", {}),
         ("status=handling", {"status": "handling"}),
         ("status=closed", {"status": "closed"}),
@@ -212,7 +213,7 @@ def measure(reps: int, only: str | None) -> list[tuple[str, float, float, float,
         body = {}
         for i in range(reps + 3):
             db.session.expunge_all()
-            user = db.session.get(User, uid)
+            user = db.session.get_one(User, uid)
             started = time.perf_counter()
             body = fn(user, args)
             elapsed = (time.perf_counter() - started) * 1000

@@ -68,7 +68,9 @@ def run_service_cases(n: int, first: int, rec: Recorder, cold: bool = False) -> 
     from app.models import User
 
     depts = departments()
-    users = {u: db.session.scalar(select(User).filter_by(username=u)) for u in USERS}
+    users = {
+        u: db.session.scalars(select(User).filter_by(username=u)).unique().one() for u in USERS
+    }
     ids = []
 
     def timed(action: str, fn):
@@ -110,9 +112,8 @@ def check_closed(ids: list[int]) -> int:
     from app.extensions import db
     from app.models import Case
 
-    return db.session.scalar(
-        select(func.count()).select_from(Case).where(Case.id.in_(ids), Case.status == "closed")
-    )
+    closed = select(func.count()).select_from(Case).where(Case.id.in_(ids), Case.status == "closed")
+    return db.session.execute(closed).scalar_one()
 
 
 def state_sizes(ids: list[int]) -> list[int]:

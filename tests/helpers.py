@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-INTAKE = {
+from typing import Any
+
+INTAKE: dict[str, Any] = {
     "channel": "phone",
     "citizen_name": "张伟",
     "citizen_phone": "13800001111",

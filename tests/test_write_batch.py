@@ -75,3 +75,32 @@ def test_an_empty_list_of_parameter_sets_is_refused():
     # Run with no parameters, an INSERT would write one row of defaults.
     with pytest.raises(ValueError):
         WriteBatch().add(insert(counters), [])
+
+
+def test_a_statement_built_per_call_does_not_grow_the_caches():
+    """The caches are keyed by statement object; a caller building one per call costs a
+    compilation each time, never an entry per call past the bound."""
+    from app import write_batch
+
+    db.session.execute(insert(counters), {"day": "20261123", "last": 1})
+    for n in range(write_batch.COMPILED_CACHE_SIZE + 20):
+        writes = WriteBatch()
+        built = (
+            update(counters).where(counters.c.day == bindparam("b_day")).values(last=bindparam("b"))
+        )
+        writes.add(built, {"b_day": "20261123", "b": n}, expect_rows=1)
+        writes.run(db.session.connection())
+    assert len(write_batch._compiled) <= write_batch.COMPILED_CACHE_SIZE
+    assert len(write_batch._guarded) <= write_batch.GUARDED_CACHE_SIZE
+    assert counter_rows() == [("20261123", write_batch.COMPILED_CACHE_SIZE + 19)]
+    db.session.rollback()
+
+
+def test_returning_rows_come_back_in_the_order_of_the_parameter_sets():
+    statement = insert(counters).returning(counters.c.day, sort_by_parameter_order=True)
+    writes = WriteBatch()
+    writes.add(BUMP, {"b_day": "19990101", "b_last": 1})
+    index = writes.add(statement, [{"day": d, "last": 1} for d in ("20261125", "20261123")])
+    assert writes.run(db.session.connection()) == [0, 2]
+    assert writes.returned == {index: [("20261125",), ("20261123",)]}
+    db.session.rollback()

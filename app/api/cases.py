@@ -22,7 +22,7 @@ from app.deadlines.service import status_words
 from app.forms.registry import load_forms
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases")
-SECURITY = [{"bearerAuth": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 @blp.route("")

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import Case, User
 
 if TYPE_CHECKING:
-    from app.cases.service import Intake
+    from app.cases.intake import Intake
 
 MAX_LENGTH = 80
 # Printable ASCII, as the IETF Idempotency-Key draft allows: no control characters, and

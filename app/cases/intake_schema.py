@@ -35,7 +35,7 @@ class IntakeSchema(Schema):
 
 def field_errors(exc: ValidationError) -> list[str]:
     """'field: reason' lines, one per refused field, in the schema's field order."""
-    messages = exc.normalized_messages()
+    messages = exc.normalized_messages()  # type: ignore[no-untyped-call]  # marshmallow
     order = list(IntakeSchema._declared_fields)
     lines = []
     for name in sorted(messages, key=lambda n: order.index(n) if n in order else len(order)):

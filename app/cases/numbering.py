@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -12,7 +14,7 @@ from app.extensions import db
 from app.models import CaseNumberCounter
 
 
-def _upsert(insert):
+def _upsert(insert: Callable[[Any], Any]) -> Any:
     # One upsert: the row lock it takes serialises concurrent intakes of the same day.
     return (
         insert(CaseNumberCounter)
@@ -28,5 +30,5 @@ _NEXT = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
 def next_number(now: datetime) -> str:
     day = now.strftime("%Y%m%d")
     statement = _NEXT[db.session.get_bind().dialect.name]
-    seq = db.session.execute(statement, {"day": day}).scalar_one()
+    seq: int = db.session.execute(statement, {"day": day}).scalar_one()
     return f"{day}-{seq:06d}"

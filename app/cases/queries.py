@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal, or_, select, union_all
 
 from app.auth import policy
 from app.cases import handlers, scope_index
@@ -21,7 +23,7 @@ from app.models import Case, CaseDepartment, CaseEvent, CaseType, Department, Op
 # Totals are counted up to this many; past it a list says `total: 1000, total_capped: true`
 # ("more than 1000"). Counting further costs more than the page on a scoped or filtered list.
 TOTAL_CAP = 1000
-SORTS = {
+SORTS: dict[str, ColumnElement[Any]] = {
     "created_at": Case.created_at.asc(),
     "-created_at": Case.created_at.desc(),
     "handle_due_at": Case.handle_due_at.asc(),
@@ -56,16 +58,18 @@ def summary(case: Case, types: dict[int, str], now: datetime) -> dict:
     }
 
 
-def _page(query: Select, page: int, per_page: int) -> tuple[list, int, bool]:
+def _page(query: Select[Any], page: int, per_page: int) -> tuple[Sequence[Case], int, bool]:
     # Counting a million rows on every page costs more than the page; count up to a cap
     # (ids only, so that an index can answer).
     ids = query.with_only_columns(Case.id).order_by(None).limit(TOTAL_CAP + 1)
-    total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    total: int = db.session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return rows, min(total, TOTAL_CAP), total > TOTAL_CAP
 
 
-def _scoped_page(dept_ids: list[int], args: dict, now: datetime) -> tuple[list, int, bool]:
+def _scoped_page(
+    dept_ids: list[int], args: dict, now: datetime
+) -> tuple[Sequence[Case], int, bool]:
     """`_page` for a scoped list read from the scope index (filters and sort it carries)."""
     conds = []
     if "status" in args:
@@ -83,7 +87,9 @@ def _scoped_page(dept_ids: list[int], args: dict, now: datetime) -> tuple[list, 
         conds.append(CaseDepartment.channel == args["channel"])
     page, per_page = args["page"], args["per_page"]
     descending = args["sort"] == "-created_at"
-    total = db.session.scalar(scope_index.count_cases(dept_ids, conds, TOTAL_CAP))
+    total: int = db.session.execute(
+        scope_index.count_cases(dept_ids, conds, TOTAL_CAP)
+    ).scalar_one()
     ids = scope_index.case_ids(dept_ids, conds, descending, per_page, (page - 1) * per_page)
     ids = ids.subquery()
     rows = db.session.scalars(
@@ -148,7 +154,7 @@ def _at_department_in_scope(args: dict, dept_ids: list[int] | None) -> bool:
     return "department_id" in args and args["department_id"] in (dept_ids or ())
 
 
-def _list_body(rows: list, total: int, capped: bool, args: dict, now: datetime) -> dict:
+def _list_body(rows: Sequence[Case], total: int, capped: bool, args: dict, now: datetime) -> dict:
     types = _case_types()
     return {
         "items": [summary(c, types, now) for c in rows],
@@ -182,14 +188,14 @@ def inbox(user: User, args: dict) -> dict:
     count = select(func.count()).select_from(
         select(OpenTask.id).where(*conds).limit(TOTAL_CAP + 1).subquery()
     )
-    total = db.session.scalar(count)
+    total: int = db.session.execute(count).scalar_one()
     rows = db.session.execute(
         query.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
     ).all()
     return _inbox_body(rows, total, args, now)
 
 
-def _inbox_body(rows: list, total: int, args: dict, now: datetime) -> dict:
+def _inbox_body(rows: Sequence[Any], total: int, args: dict, now: datetime) -> dict:
     types = _case_types()
     return {
         "items": [
@@ -250,7 +256,7 @@ def get_visible_case(user: User, ref: str) -> Case:
     return case
 
 
-def allowed_actions(user: User, case: Case, tasks: list[OpenTask], now: datetime) -> list[dict]:
+def allowed_actions(user: User, case: Case, tasks: Sequence[OpenTask], now: datetime) -> list[dict]:
     """The actions the server would take from this user now: theirs to take (policy) and not
     refused whatever the data (the handlers' preconditions), each with the schema its data is
     checked against."""
@@ -278,7 +284,7 @@ def allowed_actions(user: User, case: Case, tasks: list[OpenTask], now: datetime
 _ROUND_STARTS = frozenset({"transfer", "reopen"})
 
 
-def _co_replies(events: list[CaseEvent], names: dict, users: dict) -> list[dict]:
+def _co_replies(events: Sequence[CaseEvent], names: dict, users: dict) -> list[dict]:
     """The co-departments' replies of the current handling round, from the event log."""
     replies: list[dict] = []
     for e in events:
@@ -301,11 +307,12 @@ def detail(user: User, case: Case) -> dict:
     now = clock.now()
     tasks = db.session.scalars(_DETAIL_TASKS, {"case_id": case.id}).all()
     events = db.session.scalars(_DETAIL_EVENTS, {"case_id": case.id}).all()
-    dept_ids = {case.current_department_id}
-    dept_ids.update(x for t in tasks for x in (t.department_id, t.from_department_id))
-    dept_ids.update(x for e in events for x in (e.from_department_id, e.to_department_id))
-    dept_ids.discard(None)
-    names, users, types = _detail_names(dept_ids, {e.user_id for e in events} - {None}, case)
+    mentioned = [case.current_department_id]
+    mentioned.extend(x for t in tasks for x in (t.department_id, t.from_department_id))
+    mentioned.extend(x for e in events for x in (e.from_department_id, e.to_department_id))
+    dept_ids = {d for d in mentioned if d is not None}
+    user_ids = {e.user_id for e in events if e.user_id is not None}
+    names, users, types = _detail_names(dept_ids, user_ids, case)
     body = summary(case, types, now)
     body.update(
         citizen_address=case.citizen_address,

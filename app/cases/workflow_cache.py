@@ -13,17 +13,19 @@ from collections import OrderedDict
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.engine import Workflow
+
 SIZE = 2000
-_entries: OrderedDict[int, tuple[int, object]] = OrderedDict()
+_entries: OrderedDict[int, tuple[int, Workflow]] = OrderedDict()
 
 
-def take(case_id: int, version: int):
+def take(case_id: int, version: int) -> Workflow | None:
     """The cached workflow of the case at `version`, or None."""
     hit = _entries.pop(case_id, None)
     return hit[1] if hit is not None and hit[0] == version else None
 
 
-def remember(session: Session, case_id: int, version: int, workflow) -> None:
+def remember(session: Session, case_id: int, version: int, workflow: Workflow) -> None:
     """Cache `workflow` as the case's state at `version` once the session commits."""
     session.info.setdefault("workflows", {})[case_id] = (version, workflow)
 

@@ -40,8 +40,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeAlias
 
 from sqlalchemy import ColumnElement, and_, literal_column, or_
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.models import Case, CaseDepartment
 from app.models.case import FINISHED
@@ -103,16 +105,19 @@ def note_late(case: Case, now: datetime) -> None:
 
 # SQL
 
+# A column as a rule reads it: a table's column or the ORM attribute that maps it.
+SQLExpr: TypeAlias = ColumnElement[Any] | InstrumentedAttribute[Any]
+
 # Rendered as literals: a partial index predicate is matched against constants only.
-_FINISHED = tuple(literal_column(f"'{s}'") for s in FINISHED)
+_FINISHED: tuple[ColumnElement[str], ...] = tuple(literal_column(f"'{s}'") for s in FINISHED)
 
 
 @dataclass(frozen=True)
 class DeadlineColumns:
     """Where a table keeps what the rule reads."""
 
-    flag: ColumnElement  # the overdue flag, never NULL
-    dues: tuple[ColumnElement, ...]  # deadlines, of which the earliest is the running one...
+    flag: SQLExpr  # the overdue flag, never NULL
+    dues: tuple[SQLExpr, ...]  # deadlines, of which the earliest is the running one...
     runs: ColumnElement | None  # ...while this holds (None: a due is NULL unless it runs)
     may_run: ColumnElement  # rows where a deadline can run: the partial indexes' other arm
 
@@ -132,7 +137,7 @@ SCOPE_COPY = DeadlineColumns(
 )
 
 
-def passed_clause(due: ColumnElement, now: datetime) -> ColumnElement:
+def passed_clause(due: SQLExpr, now: datetime) -> ColumnElement:
     """`passed` on a column."""
     return and_(due.is_not(None), due < now)
 

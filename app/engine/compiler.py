@@ -164,7 +164,7 @@ class _Checks(ast.NodeVisitor):
             if not all(isinstance(p, ast.Constant) for p in parts):
                 self.problem(node, "f-string format specs must be constants in scripts")
             else:
-                text = "".join(str(p.value) for p in parts)
+                text = "".join(str(p.value) for p in parts if isinstance(p, ast.Constant))
                 if any(int(n) > MAX_FORMAT_NUMBER for n in re.findall(r"\d+", text)):
                     self.problem(
                         node,
@@ -246,18 +246,24 @@ class _Rewrite(RestrictingNodeTransformer):
         return call
 
     def visit_While(self, node: ast.While):
-        return self._ticking(super().visit_While(node))
+        visited = super().visit_While(node)
+        assert isinstance(visited, ast.While)
+        return self._ticking(visited)
 
     def visit_For(self, node: ast.For):
-        return self._ticking(super().visit_For(node))  # keeps RestrictedPython's _getiter_
+        visited = super().visit_For(node)  # keeps RestrictedPython's _getiter_
+        assert isinstance(visited, ast.For)
+        return self._ticking(visited)
 
     @staticmethod
     def _ticking(loop: ast.While | ast.For):
         """Start each pass of a loop with `_tick_()`: a loop whose body compiles to nothing
         (`while True: pass`, `while 1: 0`) jumps to its own line and fires no line event, so
         the watchdog's tracer alone would never see it again."""
-        tick = ast.Expr(ast.Call(func=ast.Name("_tick_", ast.Load()), args=[], keywords=[]))
-        for node in (tick, tick.value, tick.value.func):
+        name = ast.Name("_tick_", ast.Load())
+        call = ast.Call(func=name, args=[], keywords=[])
+        tick = ast.Expr(call)
+        for node in (tick, call, name):
             copy_locations(node, loop.body[0])
         loop.body.insert(0, tick)
         return loop
@@ -308,6 +314,7 @@ def _compile(source: str, mode: str) -> CodeType:
     if checks.problems:
         line, *_, reason = min(checks.problems, key=lambda p: p[:3])
         raise ScriptRefused(reason, line)
+    assert isinstance(tree, ast.Module | ast.Expression)  # what "exec" and "eval" parse to
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
     result = compiler(tree, SCRIPT_FILENAME, policy=_Rewrite)
     if result.errors:
@@ -315,4 +322,7 @@ def _compile(source: str, mode: str) -> CodeType:
         if match:
             raise ScriptRefused(match.group(2), int(match.group(1)))
         raise ScriptRefused(result.errors[0])
-    return result.code
+    code: CodeType | None = result.code
+    if code is None:  # RestrictedPython reports every failure in `errors`, handled above
+        raise ScriptRefused("the script did not compile")
+    return code

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
@@ -68,7 +69,7 @@ def reach(process: CompiledProcess, task: str, variable: str) -> Reach:
     return Reach(tuple(sorted(met, key=order)), tuple(rewritten), tuple(sorted(after, key=order)))
 
 
-def _conditions_of(process: CompiledProcess, spec) -> list[Condition]:
+def _conditions_of(process: CompiledProcess, spec: Any) -> list[Condition]:
     if not isinstance(spec, MultiChoice):
         return []
     out = []
@@ -83,7 +84,7 @@ def _conditions_of(process: CompiledProcess, spec) -> list[Condition]:
     return out
 
 
-def _assigns(spec, variable: str) -> bool:
+def _assigns(spec: Any, variable: str) -> bool:
     sources = []
     if isinstance(spec, ScriptTask):
         sources.append(spec.script or "")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import builtins
 import math
 import operator
+from collections.abc import Callable
+from typing import Any
 
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 
@@ -412,7 +414,7 @@ def _setdefault(dct: dict, key, default=None):
     return dct.setdefault(key, default)
 
 
-_METHOD_GUARDS = {
+_METHOD_GUARDS: dict[tuple[type, str], Callable[..., Any]] = {
     (str, "join"): _join,
     (str, "replace"): _replace,
     (str, "split"): _split,

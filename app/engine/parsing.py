@@ -12,6 +12,7 @@ parsers put code (code_sites.py) is compiled by the same restricted compiler tha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -95,7 +96,7 @@ class UserTaskMeta:
 @dataclass
 class CompiledProcess:
     process_id: str
-    spec: object
+    spec: Any  # SpiffWorkflow's BpmnProcessSpec (the library has no types)
     subprocess_specs: dict
     user_tasks: dict[str, UserTaskMeta] = field(default_factory=dict)
     # Where each element is (id -> file, line), the sequence flow between two elements

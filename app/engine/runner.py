@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -13,6 +14,9 @@ from app.engine.parsing import CompiledProcess
 from app.engine.scripting import SCRIPT_ERROR, ScriptError, script_engine
 from app.engine.state import from_bytes, to_bytes
 from app.engine.workflow import HotlineWorkflow
+
+# A case's workflow, as the rest of the application holds it (SpiffWorkflow has no types).
+Workflow: TypeAlias = BpmnWorkflow
 
 
 class TaskNotReady(Exception):

@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 from time import monotonic
+from typing import Any
 
 from app.engine import limits
 
@@ -70,7 +71,7 @@ class Watchdog:
         self.deadline = now + self.limit
         self.next_sample = now + SAMPLE_SECONDS
         self.baseline = rss()
-        self.previous = None
+        self.previous: tuple[Any, Watchdog | None] | None = None
 
     def __enter__(self) -> Watchdog:
         self.previous = (sys.gettrace(), getattr(_local, "watchdog", None))
@@ -79,6 +80,7 @@ class Watchdog:
         return self
 
     def __exit__(self, *exc) -> None:
+        assert self.previous is not None  # set by __enter__
         tracer, outer = self.previous
         sys.settrace(tracer)
         _local.watchdog = outer

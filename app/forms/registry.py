@@ -34,7 +34,10 @@ class ActionSpec:
     validator: Draft202012Validator
 
     def outcome_for(self, data: dict) -> str:
-        return data[self.outcome_from] if self.outcome_from else self.outcome
+        outcome = data[self.outcome_from] if self.outcome_from else self.outcome
+        if not isinstance(outcome, str):  # forms are checked at load: one or the other is set
+            raise TypeError(f"action '{self.name}' has no outcome")
+        return outcome
 
 
 @dataclass(frozen=True)

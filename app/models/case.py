@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.vocabulary import CLOSED, REPLIED, STATUSES  # noqa: F401 (STATUSES: read from here)
 
 # Status words: the one registry is app/vocabulary.py (diagrams' tasks are checked against it).
@@ -22,7 +22,7 @@ _CASE_MAY_BE_OVERDUE = text(f"overdue OR status NOT IN ({_FINISHED_LITERALS})")
 _SCOPE_MAY_BE_OVERDUE = text("overdue OR due_at IS NOT NULL")
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "hotline_case"
     __table_args__ = (
         # An intake key is unique per accepting user (app/cases/idempotency.py): the same key
@@ -114,7 +114,7 @@ class Case(db.Model):
     open_tasks: Mapped[list[OpenTask]] = relationship(viewonly=True, lazy="raise")
 
 
-class OpenTask(db.Model):
+class OpenTask(Model):
     """One row per ready user task: the inbox is a query over this table."""
 
     __tablename__ = "open_task"
@@ -137,7 +137,7 @@ class OpenTask(db.Model):
     due_at: Mapped[datetime | None] = mapped_column()
 
 
-class CaseDepartment(db.Model):
+class CaseDepartment(Model):
     """Every department a case has been sent to: the scope index for department users.
 
     It also carries copies of the case columns that scoped lists filter and sort on (status,
@@ -199,7 +199,7 @@ class CaseDepartment(db.Model):
     channel: Mapped[str | None] = mapped_column(String(16))
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """Append-only log: who did what to a case, when, from where to where."""
 
     __tablename__ = "case_event"
@@ -216,7 +216,7 @@ class CaseEvent(db.Model):
     client_ip: Mapped[str] = mapped_column(String(45), default="")
 
 
-class CaseNumberCounter(db.Model):
+class CaseNumberCounter(Model):
     """Per-day sequence behind the readable case number 20261122-000123."""
 
     __tablename__ = "case_number_counter"

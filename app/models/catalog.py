@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 
 PRIORITIES = ("normal", "urgent", "critical")  # 一般 / 紧急 / 特急
 CASE_TYPES = {
@@ -21,7 +21,7 @@ CASE_TYPES = {
 CHANNELS = ("phone", "web", "open311", "walk_in", "letter")
 
 
-class CaseType(db.Model):
+class CaseType(Model):
     __tablename__ = "case_type"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,7 +30,7 @@ class CaseType(db.Model):
     name_en: Mapped[str] = mapped_column(String(64))
 
 
-class Category(db.Model):
+class Category(Model):
     """Subject classification (城市管理 › 市容环境 ...), a tree."""
 
     __tablename__ = "category"
@@ -42,7 +42,7 @@ class Category(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
 
 
-class TimeLimit(db.Model):
+class TimeLimit(Model):
     """Limits per case type and priority; sign-for in working hours, the rest in working days."""
 
     __tablename__ = "time_limit"
@@ -62,7 +62,7 @@ HOLIDAY = "holiday"
 MAKEUP_WORKDAY = "workday"
 
 
-class Holiday(db.Model):
+class Holiday(Model):
     """One calendar day that departs from the Monday-Friday rule: a day off or a make-up workday."""
 
     __tablename__ = "holiday"

@@ -6,7 +6,7 @@ from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import vocabulary
-from app.extensions import db
+from app.extensions import Model
 
 # Department kinds. A centre dispatches (forwards) to its children; a department handles.
 CITY = "city"
@@ -18,7 +18,7 @@ CENTRE_KINDS = (CITY, DISTRICT)
 ROLES = vocabulary.ROLES
 
 
-class Department(db.Model):
+class Department(Model):
     __tablename__ = "department"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,13 +40,13 @@ class Department(db.Model):
 
 user_roles = Table(
     "user_role",
-    db.Model.metadata,
+    Model.metadata,
     Column("user_id", ForeignKey("app_user.id"), primary_key=True),
     Column("role_id", ForeignKey("role.id"), primary_key=True),
 )
 
 
-class Role(db.Model):
+class Role(Model):
     __tablename__ = "role"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +55,7 @@ class Role(db.Model):
     name_en: Mapped[str] = mapped_column(String(64))
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "app_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,7 +74,7 @@ class User(db.Model):
         return frozenset(r.code for r in self.roles)
 
 
-class LeaderScope(db.Model):
+class LeaderScope(Model):
     """A department (and its subtree) a leader oversees."""
 
     __tablename__ = "leader_scope"

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 
 
-class ProcessVersion(db.Model):
+class ProcessVersion(Model):
     """One deployed set of BPMN files, keyed by the hash of their content."""
 
     __tablename__ = "process_version"
@@ -25,7 +25,7 @@ class ProcessVersion(db.Model):
     deployed_by: Mapped[str] = mapped_column(String(64), default="")
 
 
-class WorkflowInstance(db.Model):
+class WorkflowInstance(Model):
     """The engine state of one case, without its process definition (that lives per version).
 
     `version` is the optimistic lock: every step bumps it with a guarded UPDATE, so of two

@@ -117,14 +117,16 @@ def tested(expression: str, variable: str = OUTCOME) -> frozenset[str] | None:
         left, op, right = node.left, node.ops[0], node.comparators[0]
         if isinstance(op, (ast.Eq, ast.NotEq)):
             for name, const in ((left, right), (right, left)):
-                if _is(name, variable) and _text(const) is not None:
-                    values.add(_text(const))
+                text = _text(const)
+                if _is(name, variable) and text is not None:
+                    values.add(text)
                     read.add(id(name))
         elif isinstance(op, (ast.In, ast.NotIn)) and _is(left, variable):
             items = right.elts if isinstance(right, (ast.Tuple, ast.List, ast.Set)) else None
             texts = [_text(i) for i in items or ()]
-            if items and None not in texts:
-                values.update(texts)
+            known = [t for t in texts if t is not None]
+            if items and len(known) == len(texts):
+                values.update(known)
                 read.add(id(left))
     if any(id(n) not in read for n in uses):
         raise _Unreadable(expression)

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from app.clock import clock
 from app.engine import CompiledProcess, ProcessError, compile_process, configure_limits
@@ -95,7 +95,7 @@ def deploy(files: dict[str, str], by: str = "", process_id: str | None = None):
     return version, True
 
 
-def newest_version(process_id):
+def newest_version(process_id: object) -> Select[ProcessVersion]:
     """The query for a process's newest version (`process_id`: a value or a bind parameter)."""
     return (
         select(ProcessVersion)
@@ -116,7 +116,7 @@ def compiled(version_id: int) -> CompiledProcess:
     apply_limits()
     found = _compiled.get(version_id)
     if found is None:
-        version = db.session.get(ProcessVersion, version_id)
+        version = db.session.get_one(ProcessVersion, version_id)
         # Checked when it was deployed; its code runs in the sandbox regardless.
         found = compile_process(version.files, version.process_id, check_code=False)
         _compiled[version_id] = found

@@ -15,7 +15,9 @@ bp = Blueprint("scheduler_cli", __name__, cli_group="scheduler")
 @click.option("--interval", default=60, show_default=True, help="Seconds between overdue scans")
 def run_command(interval: int) -> None:
     """Mark overdue cases every INTERVAL seconds until stopped."""
-    app = current_app._get_current_object()
+    # The app itself, for the jobs' threads: LocalProxy's method, which Flask's type of
+    # current_app (Flask) does not declare.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = BlockingScheduler()
     scheduler.add_job(
         jobs.mark_overdue,

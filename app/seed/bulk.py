@@ -146,6 +146,7 @@ class _Writer:
         names = [c.name for c in table.columns]
         cols = ", ".join(names)
         raw = self.conn.connection.driver_connection
+        assert raw is not None  # the open connection the seed writes on
         if self.pg:
             with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
                 for row in rows:

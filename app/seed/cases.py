@@ -51,10 +51,13 @@ def demo_case_count() -> int:
     agent = user_named("agent")
     if agent is None:
         return 0
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Case)
-        .where(Case.accepted_by_id == agent.id, Case.idempotency_key.like(_DEMO_KEYS))
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(Case.accepted_by_id == agent.id, Case.idempotency_key.like(_DEMO_KEYS))
+        )
+        or 0
     )
 
 
@@ -77,11 +80,11 @@ def random_intake(
 
 
 def user_named(username: str) -> User:
-    return db.session.scalar(select(User).filter_by(username=username))
+    return db.session.scalars(select(User).filter_by(username=username)).unique().one()
 
 
 def _someone_at(dept_id: int) -> User:
-    return db.session.scalar(select(User).filter_by(department_id=dept_id))
+    return db.session.scalars(select(User).filter_by(department_id=dept_id).limit(1)).unique().one()
 
 
 def drive_to(case_id: int, stage: str, target: Department) -> None:

@@ -110,7 +110,7 @@ def seed_users(depts: dict[str, Department], password: str) -> list[Login]:
             logins.append(Login(name, "handler", dept.name))
     passwords.set_passwords(users, password)
     db.session.flush()
-    leader = db.session.scalar(select(User).filter_by(username="leader"))
+    leader = db.session.scalars(select(User).filter_by(username="leader")).unique().one()
     if db.session.get(LeaderScope, (leader.id, depts["east"].id)) is None:
         db.session.add(LeaderScope(user_id=leader.id, department_id=depts["east"].id))
         db.session.add(LeaderScope(user_id=leader.id, department_id=depts["housing"].id))

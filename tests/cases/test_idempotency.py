@@ -15,7 +15,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from app.cases import service
+from app.cases import intake
 from app.clock import clock
 from app.extensions import db
 from app.models import Case, CaseEvent, WorkflowInstance
@@ -282,13 +282,13 @@ def test_duplicate_submissions_at_the_same_moment_make_one_case(app, auth, monke
     headers = {**auth("agent"), "Idempotency-Key": "double-click"}
     db.session.commit()
     barrier = threading.Barrier(2, timeout=10)
-    original = service._create
+    original = intake._create
 
     def create_after_both_checked(*args, **kwargs):
         barrier.wait()  # both requests have looked for the key and found nothing
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(service, "_create", create_after_both_checked)
+    monkeypatch.setattr(intake, "_create", create_after_both_checked)
     results = []
 
     def submit():
