@@ -33,11 +33,14 @@ class ActionSpec:
     schema: dict
     validator: Draft202012Validator
 
-    def outcome_for(self, data: dict) -> str:
-        outcome = data[self.outcome_from] if self.outcome_from else self.outcome
-        if not isinstance(outcome, str):  # forms are checked at load: one or the other is set
-            raise TypeError(f"action '{self.name}' has no outcome")
-        return outcome
+    def outcome_for(self, data: dict) -> str | None:
+        """The outcome the diagram's conditions read; None for an action nothing branches on
+        (validate holds forms and conditions to each other: app/processes/contract.py)."""
+        if self.outcome_from:
+            outcome = data[self.outcome_from]
+            assert isinstance(outcome, str)  # the form's schema makes it one of its strings
+            return outcome
+        return self.outcome
 
 
 @dataclass(frozen=True)
