@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import AdHocSubprocessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
@@ -64,7 +65,7 @@ class CodeSite:
     target: str | None = None  # for a condition: the BPMN id its sequence flow leads to
 
 
-def code_sites(process_spec) -> Iterator[CodeSite]:
+def code_sites(process_spec: Any) -> Iterator[CodeSite]:
     if isinstance(process_spec, AdHocSubprocessSpec) and process_spec.completion_condition:
         yield CodeSite(
             process_spec.name, "completionCondition", process_spec.completion_condition, EVAL
@@ -73,7 +74,7 @@ def code_sites(process_spec) -> Iterator[CodeSite]:
         yield from _task_sites(process_spec, task_spec)
 
 
-def _task_sites(process_spec, spec) -> Iterator[CodeSite]:
+def _task_sites(process_spec: Any, spec: Any) -> Iterator[CodeSite]:
     element = getattr(spec, "bpmn_id", None) or spec.name
     if isinstance(spec, ScriptTask):
         yield CodeSite(element, "script", spec.script or "", EXEC)
@@ -103,7 +104,7 @@ def _task_sites(process_spec, spec) -> Iterator[CodeSite]:
         yield from _event_sites(element, event_definition)
 
 
-def _event_sites(element: str, definition) -> Iterator[CodeSite]:
+def _event_sites(element: str, definition: Any) -> Iterator[CodeSite]:
     if isinstance(definition, MultipleEventDefinition):
         for inner in definition.event_definitions:
             yield from _event_sites(element, inner)
