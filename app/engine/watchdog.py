@@ -15,10 +15,15 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 from time import monotonic
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from app.engine import limits
+
+if TYPE_CHECKING:
+    from _typeshed import TraceFunction  # what sys.settrace takes
 
 SCRIPT_FILENAME = "<diagram script>"
 SAMPLE_SECONDS = 0.001
@@ -32,7 +37,7 @@ class ScriptLimitExceeded(Exception):
         self.kind, self.reason, self.line = kind, reason, line
 
 
-def _rss_reader():
+def _rss_reader() -> Callable[[], int]:
     """The process's resident set size in bytes: /proc/self/statm on Linux (one pread on a
     descriptor kept open, ~2 µs), else the peak RSS from getrusage."""
     try:
@@ -79,24 +84,24 @@ class Watchdog:
         sys.settrace(self._call)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         assert self.previous is not None  # set by __enter__
         tracer, outer = self.previous
         sys.settrace(tracer)
         _local.watchdog = outer
 
-    def _call(self, frame, event, arg):
+    def _call(self, frame: FrameType, event: str, arg: object) -> TraceFunction | None:
         # Called for every new Python frame while tracing: trace only the diagram's own.
         if frame.f_code.co_filename != SCRIPT_FILENAME:
             return None
         self.check(frame)
         return self._line
 
-    def _line(self, frame, event, arg):
+    def _line(self, frame: FrameType, event: str, arg: object) -> TraceFunction | None:
         self.check(frame)
         return self._line
 
-    def check(self, frame=None) -> None:
+    def check(self, frame: FrameType | None = None) -> None:
         """`frame`: the diagram's frame running now, whose line the error names (an error
         raised in a tracer does not always leave that frame in its traceback)."""
         now = monotonic()
