@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -56,7 +56,7 @@ class ReadyTask:
     clock: str
 
 
-def start(process: CompiledProcess, data: dict) -> BpmnWorkflow:
+def start(process: CompiledProcess, data: dict[str, Any]) -> BpmnWorkflow:
     workflow = HotlineWorkflow(process.spec, process.subprocess_specs, script_engine=script_engine)
     workflow.task_tree.data.update(data)
     _run(workflow)
@@ -95,21 +95,25 @@ def ready_tasks(process: CompiledProcess, workflow: BpmnWorkflow) -> list[ReadyT
     return out
 
 
-def task_data(workflow: BpmnWorkflow, uuid: str) -> dict:
-    return workflow.get_task_from_id(UUID(uuid)).data
+def task_data(workflow: BpmnWorkflow, uuid: str) -> dict[str, Any]:
+    data: dict[str, Any] = workflow.get_task_from_id(UUID(uuid)).data
+    return data
 
 
-def current_data(process: CompiledProcess, workflow: BpmnWorkflow) -> dict:
+def current_data(process: CompiledProcess, workflow: BpmnWorkflow) -> dict[str, Any]:
     """The data the flow carries now: a ready user task's, or the last task's once the
     workflow has ended."""
+    data: dict[str, Any]
     for task in workflow.tasks.values():
         if task.state == TaskState.READY and task.task_spec.manual:
-            return task.data
+            data = task.data
+            return data
     last = workflow.last_task
-    return last.data if last is not None else workflow.task_tree.data
+    data = last.data if last is not None else workflow.task_tree.data
+    return data
 
 
-def complete(workflow: BpmnWorkflow, uuid: str, data: dict) -> None:
+def complete(workflow: BpmnWorkflow, uuid: str, data: dict[str, Any]) -> None:
     try:
         task = workflow.get_task_from_id(UUID(uuid))
     except Exception as exc:
@@ -125,7 +129,7 @@ def complete(workflow: BpmnWorkflow, uuid: str, data: dict) -> None:
 
 
 def is_completed(workflow: BpmnWorkflow) -> bool:
-    return workflow.is_completed()
+    return bool(workflow.is_completed())
 
 
 def _run(workflow: BpmnWorkflow) -> None:
