@@ -42,6 +42,9 @@ class Config:
     # When the database is slow or down (app/database.py; PostgreSQL): a request gets a 503
     # `database_unavailable` with Retry-After within seconds, well inside gunicorn's 30 s.
     DB_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("MINQING_DB_CONNECT_TIMEOUT_SECONDS", "5"))
+    # A pooled connection idle longer than this is pinged before use; one used more recently
+    # only when its socket says the server closed it (no round trip on a busy server's steps).
+    DB_PING_AFTER_IDLE_SECONDS = float(os.environ.get("MINQING_DB_PING_AFTER_IDLE_SECONDS", "10"))
     # The slowest statement a request runs is a capped list count, tens of milliseconds on a
     # million cases; 10 s is far past that and still leaves a request, with the connect
     # allowance on top, under the worker timeout. 0 turns it off.

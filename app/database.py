@@ -6,9 +6,13 @@ So on PostgreSQL:
 
 - connecting gives up after `DB_CONNECT_TIMEOUT_SECONDS`, and a request waiting for a pooled
   connection after `DB_POOL_TIMEOUT_SECONDS`;
-- a pooled connection is pinged before use (`pool_pre_ping`): the first request after an
-  outage gets a new connection instead of a dead one, and the ping itself gives up after the
-  connect timeout, so a hung server is noticed as fast as an unreachable one;
+- a pooled connection is checked before use (`_checkout_live`): the first request after an
+  outage gets a new connection instead of a dead one. The check costs no round trip when the
+  connection's socket is quiet and it was used within `DB_PING_AFTER_IDLE_SECONDS`; a socket
+  with something to read (the server or a proxy closed it) or a longer idle time gets a real
+  ping, which gives up after the connect timeout, so a hung server is noticed on an idle
+  connection as fast as an unreachable one. (SQLAlchemy's `pool_pre_ping` pings every
+  checkout: one more round trip on every step.)
 - the server cancels a request's statement after `DB_STATEMENT_TIMEOUT_MS` (a slow database,
   a lock held too long) and ends a session left idle in a transaction after
   `DB_IDLE_IN_TRANSACTION_TIMEOUT_MS` (a stuck worker must not hold rows others wait on);
@@ -30,7 +34,9 @@ that the case service already answers as 409.
 from __future__ import annotations
 
 import logging
+import select
 import sqlite3
+import time
 from typing import Any
 
 import psycopg
@@ -70,7 +76,6 @@ def configure(app: Flask) -> None:
 def engine_options(config: Any) -> dict:
     """SQLAlchemy engine options for a PostgreSQL URL."""
     return {
-        "pool_pre_ping": True,
         "pool_timeout": config["DB_POOL_TIMEOUT_SECONDS"],
         "connect_args": {
             "connect_timeout": config["DB_CONNECT_TIMEOUT_SECONDS"],
@@ -134,19 +139,46 @@ def _bound_requests(engine: Engine, config: Any) -> None:
         record.info["serves_requests"] = serving
         return connection
 
+    ping_after_idle = float(config["DB_PING_AFTER_IDLE_SECONDS"])
+
     @event.listens_for(engine, "checkout")
     def _checkout(dbapi_connection, record, _proxy) -> None:
         if has_request_context() and not record.info.get("serves_requests"):
             # Opened by a migration or a script in this process: without the request
             # timeouts. The pool replaces it with one opened now.
             raise sa_exc.DisconnectionError("opened outside a request")
+        dbapi_connection.answer_timeout = allowance  # for the ping: a live server answers at once
+        _checkout_live(engine, dbapi_connection, record, ping_after_idle)
         dbapi_connection.answer_timeout = answer if record.info.get("serves_requests") else None
 
     @event.listens_for(engine, "checkin")
-    def _checkin(dbapi_connection, _record) -> None:
-        # The next use starts with the pre-ping: a live server answers it at once.
-        if dbapi_connection is not None:
-            dbapi_connection.answer_timeout = allowance
+    def _checkin(_dbapi_connection, record) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+
+def _checkout_live(engine: Engine, connection: Any, record: Any, ping_after_idle: float) -> None:
+    """Raise DisconnectionError for a pooled connection that is dead; the pool then opens a
+    new one (and answers 503 if that fails too).
+
+    A connection checked out for the first time was just opened. A quiet socket on a connection
+    used moments ago is taken as alive: a server that went away, or a proxy or firewall that
+    cut the link, leaves the socket readable (end of file or an error message), and PostgreSQL
+    sends nothing unasked to an idle session otherwise but rare notices, which only cost a ping.
+    """
+    checked_in_at = record.info.pop("checked_in_at", None)
+    if checked_in_at is None:
+        return
+    idle = time.monotonic() - checked_in_at
+    try:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):  # the socket is already closed
+        raise sa_exc.DisconnectionError("connection closed") from None
+    if not readable and idle < ping_after_idle:
+        return
+    try:
+        engine.dialect.do_ping(connection)
+    except Exception as exc:  # any failure of the ping means: do not use this connection
+        raise sa_exc.DisconnectionError(f"ping failed: {exc}") from exc
 
 
 def init_database_errors(app: Flask) -> None:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.blueprint import Blueprint
 from app.api.schemas import TokenRequestSchema, TokenSchema
 from app.auth.login import TooManyAttempts, authenticate
 from app.auth.tokens import issue_token

@@ -4,8 +4,8 @@ import json
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.blueprint import Blueprint
 from app.api.schemas import (
     ActionBodySchema,
     CaseDetailSchema,

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from app.api.blueprint import Blueprint
 from app.api.schemas import InboxArgsSchema, InboxPageSchema
 from app.auth.tokens import current_user
 from app.cases import queries

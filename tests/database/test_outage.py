@@ -177,6 +177,40 @@ def test_first_request_after_an_idle_outage_succeeds(outage):
     assert outage.get_cases()[0].status_code == 200
 
 
+@pytest.fixture
+def pings(outage, monkeypatch):
+    """How many times a pooled connection was pinged before use."""
+    with outage.app.app_context():
+        dialect = db.engine.dialect
+    seen: list[int] = []
+    real = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda conn: seen.append(1) or real(conn))
+    return seen
+
+
+def test_a_connection_used_moments_ago_is_not_pinged(outage, pings):
+    for _ in range(3):
+        assert outage.get_cases()[0].status_code == 200
+    assert pings == []  # no extra round trip on a busy server's requests
+
+
+def test_a_connection_idle_past_the_setting_is_pinged(outage, pings, monkeypatch):
+    assert outage.get_cases()[0].status_code == 200
+    later = time.monotonic() + outage.app.config["DB_PING_AFTER_IDLE_SECONDS"] + 1
+    monkeypatch.setattr("app.database.time.monotonic", lambda: later)
+    assert outage.get_cases()[0].status_code == 200
+    assert pings == [1]
+
+
+def test_a_connection_the_server_closed_is_pinged_and_replaced(outage, pings):
+    assert outage.get_cases()[0].status_code == 200
+    outage.proxy.cut()
+    outage.proxy.restore()
+    time.sleep(0.05)  # the proxy's close reaches our socket
+    assert outage.get_cases()[0].status_code == 200
+    assert pings == [1]
+
+
 def test_statement_the_database_never_answers_gives_503(outage):
     assert outage.get_cases()[0].status_code == 200
     # The request's connection passes its ping; the database hangs on the list query.
