@@ -14,9 +14,7 @@ from app.models import Case
 
 
 @pytest.fixture
-def seed(app, monkeypatch):
-    # Hashing 36 demo passwords per run costs seconds and is tested in tests/auth: keep them.
-    monkeypatch.setattr("app.auth.passwords.set_passwords", lambda users, password: None)
+def seed(app):
     clock.freeze(datetime(2026, 3, 2, 9, 0))  # the seed reads the year from the clock
     runner = app.test_cli_runner()
 

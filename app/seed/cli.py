@@ -19,7 +19,10 @@ bp = Blueprint("seed_cli", __name__, cli_group="seed")
 
 @bp.cli.command("demo")
 @click.option(
-    "--password", default="demo12345", show_default=True, help="Password of every demo login"
+    "--password",
+    default="demo12345",
+    show_default=True,
+    help="Password of every demo login; given on an existing database, it resets theirs",
 )
 @click.option(
     "--cases",
@@ -32,15 +35,18 @@ bp = Blueprint("seed_cli", __name__, cli_group="seed")
 def demo_command(password: str, count: int) -> None:
     """Build a demo city: departments, logins, case types, holidays, cases in every status.
 
-    On an existing database the demo logins keep their rows and get `--password`, and demo
-    cases are added only up to `--cases` in all: a second run adds none.
+    On an existing database the demo logins keep their rows (and their passwords unless
+    `--password` is given), and demo cases are added only up to `--cases` in all: a second run
+    adds none.
     """
+    given = click.get_current_context().get_parameter_source("password")
+    reset = given is not click.core.ParameterSource.DEFAULT
     try:
         passwords.validate_new_password(password)
     except DomainError as exc:
         raise click.ClickException(f"{exc.code}: {exc.en}") from exc
     started = time.perf_counter()
-    depts, logins, version = seed_city(clock.now().year, password, by="seed")
+    depts, logins, version = seed_city(clock.now().year, password, by="seed", reset_passwords=reset)
     click.echo(f"city and {len(logins)} logins in {time.perf_counter() - started:.1f}s")
     started = time.perf_counter()
     there = demo_case_count()
@@ -64,6 +70,7 @@ def demo_command(password: str, count: int) -> None:
         f"departments: {len(depts)}, process {version.process_id} v{version.version}, "
         f"demo cases: {there + made}"
     )
-    click.echo(f"logins (password '{password}', for a demo only):")
+    kept = "" if reset or not there else "; logins changed since keep theirs"
+    click.echo(f"logins (password '{password}'{kept}, for a demo only):")
     for login in logins:
         click.echo(f"  {login.username:<22} {login.role:<11} {login.department}")

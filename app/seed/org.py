@@ -11,6 +11,8 @@ from app.extensions import db
 from app.models import Department, LeaderScope, Role, User
 from app.models.org import CITY, DEPARTMENT, DISTRICT
 
+NO_PASSWORD = "!"  # a hash no password matches: check_password_hash refuses it
+
 CITY_DEPARTMENTS = [
     ("housing", "市住建局", "City Housing Bureau"),
     ("transport", "市交通运输局", "City Transport Bureau"),
@@ -78,7 +80,7 @@ def add_user(username: str, dept: Department, roles: list[str], display: str = "
         role_rows = list(db.session.scalars(select(Role).where(Role.code.in_(roles))))
         user = User(
             username=username,
-            password_hash="!",  # matches no password: check_password_hash refuses it
+            password_hash=NO_PASSWORD,
             display_name=display or username,
             department=dept,
             roles=role_rows,
@@ -87,11 +89,14 @@ def add_user(username: str, dept: Department, roles: list[str], display: str = "
     return user
 
 
-def seed_users(depts: dict[str, Department], password: str) -> list[Login]:
+def seed_users(
+    depts: dict[str, Department], password: str, *, reset_existing: bool = True
+) -> list[Login]:
     """A login per role at the city centre, a dispatcher per district, a handler per department.
 
-    Every demo login gets `password`, also those already there: `flask seed demo --password X`
-    on an existing database changes the demo passwords to X.
+    New logins get `password`; those already there too when `reset_existing` (`flask seed demo
+    --password X` on an existing database changes the demo passwords to X). Without it they
+    keep theirs, and a plain rerun spends no time hashing (scrypt: ~0.1 s a login).
     """
     users: list[User] = []
     logins: list[Login] = []
@@ -108,7 +113,9 @@ def seed_users(depts: dict[str, Department], password: str) -> list[Login]:
             name = f"{code}_handler"
             users.append(add_user(name, dept, ["handler"]))
             logins.append(Login(name, "handler", dept.name))
-    passwords.set_passwords(users, password)
+    passwords.set_passwords(
+        [u for u in users if reset_existing or u.password_hash == NO_PASSWORD], password
+    )
     db.session.flush()
     leader = db.session.scalars(select(User).filter_by(username="leader")).unique().one()
     if db.session.get(LeaderScope, (leader.id, depts["east"].id)) is None:

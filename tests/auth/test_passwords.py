@@ -91,6 +91,27 @@ def test_seed_demo_with_a_password_sets_it_for_existing_demo_logins(app, client)
         _restore(saved)
 
 
+def test_seed_demo_without_a_password_keeps_existing_logins_passwords(app, client):
+    """A plain rerun (`make run` again) neither resets a changed password nor re-hashes."""
+    clock.freeze(datetime(2026, 3, 2, 9, 0))
+    saved = dict(db.session.execute(select(User.id, User.password_hash)).all())
+    runner = app.test_cli_runner()
+    try:
+        result = runner.invoke(args=["users", "set-password", "agent", "--password", "changed-pw"])
+        assert result.exit_code == 0, result.output
+        result = runner.invoke(args=["seed", "demo", "--cases", "0"])
+        assert result.exit_code == 0, result.output
+        assert login(client, "agent", "changed-pw").status_code == 200
+        assert login(client, "east_dispatcher", PASSWORD).status_code == 200
+        db.session.expire_all()
+        after = dict(db.session.execute(select(User.id, User.password_hash)).all())
+        unchanged = [uid for uid, h in after.items() if h == saved[uid]]
+        assert len(unchanged) == len(saved) - 1  # only the agent's, by set-password
+    finally:
+        clock.unfreeze()
+        _restore(saved)
+
+
 def test_seed_demo_refuses_a_short_password(app):
     result = app.test_cli_runner().invoke(args=["seed", "demo", "--password", "x", "--cases", "0"])
     assert result.exit_code != 0 and "weak_password" in result.output
