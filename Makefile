@@ -4,11 +4,11 @@ BIN      := $(VENV)/bin
 PYTHON   ?= python3
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install system db seed lint serve clean
+.PHONY: run test install system catalogs messages db seed lint serve clean
 
 run: install db seed serve
 
-install: system $(VENV)/.installed
+install: system $(VENV)/.installed node_modules/.installed catalogs
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,29 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-# Debian packages listed in system-packages.txt, installed with apt-get when missing.
+# The pages' assets, exactly as package-lock.json lists them (no install scripts: .npmrc).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# The pages' translations (app/translations), compiled from the committed .po catalogs.
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d app/translations
+
+# After changing a page's text: the message template and the catalogs, to translate in the .po.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location -o app/translations/messages.pot app
+	$(BIN)/pybabel update -N -i app/translations/messages.pot -d app/translations --ignore-obsolete
+
+# Debian packages listed in system-packages.txt, installed with apt-get when missing (npm too
+# when the installed Node.js came without it).
 system:
 	@missing=$$(grep -v '^\s*#' system-packages.txt | xargs -r -n1 sh -c 'dpkg -s "$$0" >/dev/null 2>&1 || echo "$$0"'); \
 	if [ -n "$$missing" ]; then \
 		echo "installing system packages: $$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
 
 db: install
 	$(BIN)/flask db upgrade
@@ -53,4 +69,4 @@ test: lint
 	fi
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) instance node_modules

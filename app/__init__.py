@@ -40,6 +40,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from app.api import init_api
     from app.auth.cli import bp as users_cli
     from app.cases.cli import bp as cases_cli
+    from app.pages import init_pages
     from app.processes.cli import bp as processes_cli
     from app.scheduler.cli import bp as scheduler_cli
     from app.security_headers import init_security_headers
@@ -47,6 +48,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from app.serve import bp as serve_cli
 
     init_api(app)
+    init_pages(app)
     init_security_headers(app)
     app.register_blueprint(processes_cli)
     app.register_blueprint(seed_cli)

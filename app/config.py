@@ -76,6 +76,15 @@ class Config:
     # The zone of the naive local times the database stores; datetimes go out with its offset.
     TIMEZONE = os.environ.get("MINQING_TIMEZONE", "Asia/Shanghai")
 
+    # Pages (app/pages): a signed-in session ends after this many minutes without a request.
+    PAGE_IDLE_TIMEOUT_MINUTES = int(os.environ.get("MINQING_PAGE_IDLE_TIMEOUT_MINUTES", "30"))
+    # The session cookie is Secure on requests that came over TLS; 1 makes it Secure always
+    # (behind a TLS-terminating proxy that does not say so in X-Forwarded-Proto).
+    SESSION_COOKIE_SECURE = os.environ.get("MINQING_SESSION_COOKIE_SECURE", "0") == "1"
+    # Chinese first, English second; a user picks theirs on any page.
+    LANGUAGES = ("zh_CN", "en")
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+
     # Hotline rules (settings a city tunes).
     MAX_RETURNS_PER_CASE = int(os.environ.get("MINQING_MAX_RETURNS", "2"))
     MAX_EXTENSIONS_PER_CASE = int(os.environ.get("MINQING_MAX_EXTENSIONS", "1"))

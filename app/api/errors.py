@@ -7,6 +7,7 @@
   too large (413), rate limits (429, `Retry-After` kept), flask-smorest's 422 — a code per
   status from `HTTP_ERRORS`, the exception's own headers kept.
 - Anything else: logged with its traceback, answered 500 `internal_error` (no detail leaks).
+Outside /api/ the same error is answered as a page, by the pages' renderer when they are there.
 
 To answer another exception class in this shape (e.g. a database outage as 503), register a
 handler for it that returns `error_response(...)`: Flask picks the most specific class, so it
@@ -15,11 +16,16 @@ wins over the last-resort handler here.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify, request
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
+
+API_PREFIX = "/api/"
+# The pages' renderer of an error, for paths outside the API (app/pages/errors.py registers it
+# under this key: the API knows nothing of the pages).
+PAGE_ERRORS = "minqing.page_errors"
 
 # status -> (code, zh, en), for HTTP errors raised by the framework rather than our code.
 HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
@@ -72,6 +78,9 @@ def error_response(
     details: dict | None = None,
     headers: dict | list | None = None,
 ) -> Response:
+    page_errors = current_app.extensions.get(PAGE_ERRORS)
+    if page_errors is not None and not request.path.startswith(API_PREFIX):
+        return page_errors(status, code, zh, en, details, headers)  # a page, for a browser
     response = jsonify(error_body(code, zh, en, details))
     response.status_code = status
     if headers:

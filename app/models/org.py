@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -64,6 +66,8 @@ class User(Model):
     display_name: Mapped[str] = mapped_column(String(120))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # The pages' language, "zh_CN" or "en"; None: the default (Chinese).
+    locale: Mapped[str | None] = mapped_column(String(8), default=None)
 
     department: Mapped[Department] = relationship(lazy="joined")
     # Joined, like the department: the user behind every API request is one read.
@@ -72,6 +76,20 @@ class User(Model):
     @property
     def role_codes(self) -> frozenset[str]:
         return frozenset(r.code for r in self.roles)
+
+    # Flask-Login's user protocol, for the pages' sessions (app/pages/session.py).
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        """What a session keeps: the id and a digest of the password hash, so that a new
+        password ends the user's other sessions."""
+        digest = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        return f"{self.id}.{digest}"
 
 
 class LeaderScope(Model):

@@ -1,0 +1,47 @@
+"""Chinese first, English second (Flask-Babel): the catalogs are app/translations, compiled
+by the setup (`make install` runs `pybabel compile`).
+
+Message ids are English; every one has its Chinese in app/translations/zh (a test checks that
+none is missing): Babel names zh_CN "zh_Hans_CN", which gettext finds under "zh". The language is the signed-in user's choice, else the one picked on the
+login page (kept in the session), else Chinese; the browser's Accept-Language is not asked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, current_app, redirect, request, session
+from flask_babel import Babel
+from flask_login import current_user
+
+from app.extensions import db
+from app.pages.redirects import local_target
+
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+babel = Babel()
+bp = Blueprint("pages_i18n", __name__)
+
+
+def locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = getattr(current_user, "locale", None) if current_user.is_authenticated else None
+    chosen = chosen or session.get("locale")
+    return str(chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@bp.post("/language")
+def choose_language():
+    chosen = request.form.get("locale", "")
+    if chosen in current_app.config["LANGUAGES"]:
+        session["locale"] = chosen
+        if current_user.is_authenticated:
+            current_user.locale = chosen
+            db.session.commit()
+    return redirect(local_target(request.form.get("next")))
+
+
+def init_i18n(app: Flask) -> None:
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    babel.init_app(app, locale_selector=locale)
+    app.register_blueprint(bp)

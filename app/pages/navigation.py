@@ -1,0 +1,38 @@
+"""The pages' menu: which page each role finds in the top bar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object  # a lazy translation
+    roles: frozenset[str]  # who sees it; empty: everyone signed in
+
+
+# Pages add their entry here when they arrive (in the order of the bar).
+MENU: list[NavItem] = [
+    NavItem("pages_home.home", _l("Home"), frozenset()),
+]
+
+
+def nav_items() -> list[NavItem]:
+    roles = current_user.role_codes if current_user.is_authenticated else frozenset()
+    return [
+        item
+        for item in MENU
+        if (not item.roles or item.roles & roles) and item.endpoint in current_app.view_functions
+    ]
+
+
+def init_navigation(app: Flask) -> None:
+    @app.context_processor
+    def _menu() -> dict:
+        return {"nav_items": nav_items, "current_locale": lambda: str(get_locale())}
