@@ -90,8 +90,9 @@ def _scoped_page(
     total: int = db.session.execute(
         scope_index.count_cases(dept_ids, conds, TOTAL_CAP)
     ).scalar_one()
-    ids = scope_index.case_ids(dept_ids, conds, descending, per_page, (page - 1) * per_page)
-    ids = ids.subquery()
+    ids = scope_index.case_ids(
+        dept_ids, conds, descending, per_page, (page - 1) * per_page
+    ).subquery()
     rows = db.session.scalars(
         select(Case)
         .join(ids, ids.c.case_id == Case.id)
