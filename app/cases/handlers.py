@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import aliased
 
+from app.deadlines import overdue
 from app.deadlines import service as deadlines
 from app.errors import Invalid
 from app.extensions import db
@@ -213,9 +214,10 @@ def transfer(ctx: ActionContext) -> None:
 @handler("sign")
 def sign(ctx: ActionContext) -> None:
     due = ctx.case.sign_due_at
-    # Kept on the event for the 按时签收率 (signed on time) measure.
+    # Kept on the event for the 按时签收率 (signed on time) measure: on time unless the sign-for
+    # deadline had passed (the overdue rule's word: at the deadline itself it has not).
     ctx.event_data.update(
-        due=to_rfc3339(due) if due else None, on_time=due is None or ctx.now <= due
+        due=to_rfc3339(due) if due else None, on_time=not overdue.passed(due, ctx.now)
     )
 
 
