@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 
 import click
@@ -27,7 +28,7 @@ def _user(username: str) -> User:
     return user
 
 
-def _json_value(value):
+def _json_value(value: object) -> str:
     if isinstance(value, datetime):
         return to_rfc3339(value)
     if isinstance(value, date):
@@ -35,7 +36,7 @@ def _json_value(value):
     return str(value)
 
 
-def _echo(body: dict) -> None:
+def _echo(body: Mapping[str, object]) -> None:
     click.echo(json.dumps(body, ensure_ascii=False, indent=2, default=_json_value))
 
 
@@ -61,10 +62,10 @@ def _refusal(exc: DomainError) -> click.ClickException:
     return click.ClickException("\n".join(lines))
 
 
-def _intake(options: dict) -> service.Intake:
+def _intake(options: Mapping[str, str | None]) -> service.Intake:
     """The options loaded by the intake schema the API loads its body with: same rules, same
     reasons."""
-    raw = {key: value for key, value in options.items() if value is not None}
+    raw: dict[str, object] = {key: value for key, value in options.items() if value is not None}
     raw["answered"] = bool(raw.get("answer"))
     try:
         return service.Intake(**IntakeSchema().load(raw))
@@ -89,7 +90,7 @@ def _intake(options: dict) -> service.Intake:
 @click.option("--category", default=None)
 @click.option("--external-id", "external_id", default=None, help="Makes a repeat a replay")
 @click.option("--answer", default=None, help="Answer given at intake: closes the case at once")
-def create_command(username, **options):
+def create_command(username: str, **options: str | None) -> None:
     """Accept a demand and print the case number and query password.
 
     The options are checked by the same rules as the API's intake (app/cases/intake_schema.py).
@@ -106,7 +107,7 @@ def create_command(username, **options):
 
 
 @bp.cli.command("departments")
-def departments_command():
+def departments_command() -> None:
     """List the departments: id (what a transfer's target_department_id names), code, kind,
     name; indented under the centre they belong to."""
     rows = db.session.scalars(
@@ -126,7 +127,7 @@ def departments_command():
 @click.argument("action")
 @click.option("--as", "username", required=True)
 @click.option("--data", default="{}", help="Form data as JSON")
-def act_command(ref, action, username, data):
+def act_command(ref: str, action: str, username: str, data: str) -> None:
     """Take ACTION (transfer, sign, reply, ...) on case REF (id or number)."""
     user = _user(username)
     try:
@@ -142,7 +143,7 @@ def act_command(ref, action, username, data):
 @bp.cli.command("show")
 @click.argument("ref")
 @click.option("--as", "username", required=True)
-def show_command(ref, username):
+def show_command(ref: str, username: str) -> None:
     """Print a case: status, open tasks, timeline and the actions open to USER."""
     user = _user(username)
     try:

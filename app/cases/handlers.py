@@ -14,15 +14,17 @@ A new step in the process is a diagram change plus, at most, a form and a handle
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from jsonschema import Draft202012Validator
 from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import aliased
 
+from app.deadlines import overdue
 from app.deadlines import service as deadlines
 from app.errors import Invalid
 from app.extensions import db
@@ -38,10 +40,13 @@ class ActionContext:
     task: OpenTask
     action: ActionSpec
     user: User
-    data: dict
+    # The action's form data, JSON checked against the form's JSON Schema (by jsonschema,
+    # untyped): each key's type is the one the schema gives it, which Python cannot name here.
+    data: dict[str, Any]
     now: datetime
-    workflow_data: dict = field(default_factory=dict)
-    event_data: dict = field(default_factory=dict)
+    # What the handler adds to the task's data for the diagram, and to the step's event.
+    workflow_data: dict[str, object] = field(default_factory=dict)
+    event_data: dict[str, object] = field(default_factory=dict)
     to_department_id: int | None = None
     # The data the diagram holds on the task being completed (the engine's task data; read
     # only): what earlier steps put into the flow, read from there rather than kept twice.
@@ -55,7 +60,7 @@ Precondition = Callable[[Case, OpenTask, datetime], Invalid | None]
 PRECONDITIONS: dict[str, Precondition] = {}
 
 
-def handler(*names: str):
+def handler(*names: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
         for name in names:
             HANDLERS[name] = fn
@@ -64,7 +69,7 @@ def handler(*names: str):
     return register
 
 
-def available(*names: str):
+def available(*names: str) -> Callable[[Precondition], Precondition]:
     def register(fn: Precondition) -> Precondition:
         for name in names:
             PRECONDITIONS[name] = fn
@@ -86,15 +91,19 @@ def check_available(action: str, case: Case, task: OpenTask, now: datetime) -> N
 
 
 def _max_extension_days() -> int:
-    return current_app.config["MAX_EXTENSION_DAYS"]
+    days: int = current_app.config["MAX_EXTENSION_DAYS"]  # Flask's config holds Any
+    return days
 
 
+# JSON Schema keywords per property of a form's schema.
+Keywords = dict[str, dict[str, object]]
 # Settings that bound an action's data, as JSON Schema keywords per property. The form files
 # leave these keywords out: the setting is their one source.
-FORM_LIMITS: dict[str, Callable[[], dict[str, dict]]] = {
+FORM_LIMITS: dict[str, Callable[[], Keywords]] = {
     "extension_request": lambda: {"days": {"maximum": _max_extension_days()}},
 }
-_live_forms: dict[tuple, ActionSpec] = {}
+# (task, action, the keywords' repr) -> the live form.
+_live_forms: dict[tuple[str, str, str], ActionSpec] = {}
 
 
 def live_form(spec: ActionSpec) -> ActionSpec:
@@ -119,7 +128,7 @@ def live_form(spec: ActionSpec) -> ActionSpec:
 _DEPARTMENTS = select(Department).where(Department.id.in_(bindparam("ids", expanding=True)))
 
 
-def _departments(ids) -> dict[int, Department]:
+def _departments(ids: Iterable[int]) -> dict[int, Department]:
     """The departments with these ids, in one read."""
     return {d.id: d for d in db.session.scalars(_DEPARTMENTS, {"ids": list(ids)})}
 
@@ -135,7 +144,7 @@ def _department(found: dict[int, Department], dept_id: int) -> Department:
 
 def _co_departments(found: dict[int, Department], ids: list[int], lead_id: int) -> dict[str, int]:
     """Co-departments keyed by id: a dict is what the multi-instance task needs to re-enter."""
-    depts = {}
+    depts: dict[str, int] = {}
     for dept_id in ids:
         dept = _department(found, dept_id)
         if dept.is_centre or dept.id == lead_id:
@@ -205,9 +214,10 @@ def transfer(ctx: ActionContext) -> None:
 @handler("sign")
 def sign(ctx: ActionContext) -> None:
     due = ctx.case.sign_due_at
-    # Kept on the event for the 按时签收率 (signed on time) measure.
+    # Kept on the event for the 按时签收率 (signed on time) measure: on time unless the sign-for
+    # deadline had passed (the overdue rule's word: at the deadline itself it has not).
     ctx.event_data.update(
-        due=to_rfc3339(due) if due else None, on_time=due is None or ctx.now <= due
+        due=to_rfc3339(due) if due else None, on_time=not overdue.passed(due, ctx.now)
     )
 
 
@@ -234,7 +244,7 @@ def co_reply(ctx: ActionContext) -> None:
 
 @available("return_request")
 def returns_left(case: Case, task: OpenTask, now: datetime) -> Invalid | None:
-    limit = current_app.config["MAX_RETURNS_PER_CASE"]
+    limit: int = current_app.config["MAX_RETURNS_PER_CASE"]  # Flask's config holds Any
     if case.return_count < limit:
         return None
     return Invalid(

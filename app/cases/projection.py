@@ -31,7 +31,7 @@ class Projection:
     user: User | None
     client_ip: str
     # The case's scope-row copies before the step; None at intake, where there are no rows yet.
-    scope_before: dict[str, Any] | None
+    scope_before: scope_index.ScopeValues | None
 
 
 def project(uow: UnitOfWork, p: Projection) -> None:
@@ -101,7 +101,7 @@ def _row(
 
 
 def _write_scope(
-    uow: UnitOfWork, case: Case, new_depts: set[int], before: dict[str, Any] | None
+    uow: UnitOfWork, case: Case, new_depts: set[int], before: scope_index.ScopeValues | None
 ) -> None:
     """Record the departments the case reaches, with the case columns scoped lists read."""
     values = scope_index.scope_values(case)

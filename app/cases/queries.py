@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time
-from typing import Any
+from datetime import date, datetime, time
+from typing import Any, Required, TypedDict
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, literal, or_, select, union_all
 
 from app.auth import policy
 from app.cases import handlers, scope_index
@@ -33,7 +33,141 @@ SORTS: dict[str, ColumnElement[Any]] = {
 }
 
 
-def _case_types() -> dict[int, str]:
+# --- What the lists read, as the API's schemas load it (app/api/schemas.py) ------------------
+
+
+class CaseListArgs(TypedDict, total=False):
+    """A case list's query arguments (CaseListArgsSchema): paging and sort have defaults."""
+
+    page: Required[int]
+    per_page: Required[int]
+    sort: Required[str]  # a key of SORTS
+    status: str
+    department_id: int
+    case_type: str  # a case type's code
+    channel: str
+    created_from: date
+    created_to: date
+    overdue: bool
+    q: str
+
+
+class InboxArgs(TypedDict, total=False):
+    """An inbox's query arguments (InboxArgsSchema): paging has defaults."""
+
+    page: Required[int]
+    per_page: Required[int]
+    task: str  # a task name
+    overdue: bool
+
+
+# --- What they answer, as the API's schemas dump it ------------------------------------------
+
+
+class CaseSummary(TypedDict):
+    id: int
+    number: str
+    channel: str
+    citizen_name: str
+    citizen_phone: str
+    content: str
+    case_type: str | None
+    priority: str
+    # deadlines.status_words: the status and its words (status, overdue, zh, en).
+    status: dict[str, object]
+    current_department_id: int | None
+    created_at: datetime
+    handle_due_at: datetime | None
+
+
+class Paging(TypedDict):
+    page: int
+    per_page: int
+    total: int  # counted up to TOTAL_CAP
+    total_capped: bool  # more than TOTAL_CAP match
+
+
+class CasePage(Paging):
+    items: list[CaseSummary]
+
+
+class InboxItem(TypedDict):
+    task_id: str
+    task_name: str
+    title: str
+    due_at: datetime | None
+    overdue: bool
+    case: CaseSummary
+
+
+class InboxPage(Paging):
+    items: list[InboxItem]
+
+
+class OpenTaskItem(TypedDict):
+    task_id: str
+    task_name: str
+    title: str
+    department_id: int
+    department: str | None
+    from_department_id: int | None
+    due_at: datetime | None
+    created_at: datetime
+
+
+class TimelineItem(TypedDict):
+    at: datetime
+    action: str
+    user: str | None
+    from_department: str | None
+    to_department: str | None
+    to_department_id: int | None
+    comment: str
+    data: dict[str, Any]  # the event's JSON column (what the action's form sent and recorded)
+
+
+class CoReply(TypedDict):
+    department_id: int | None
+    department: str | None
+    text: str
+    at: datetime
+    user: str | None
+
+
+class AllowedAction(TypedDict):
+    action: str
+    task_id: str
+    title: dict[str, str]  # {"zh": ..., "en": ...}
+    schema: dict[str, Any]  # a JSON Schema document, as jsonschema (untyped) reads it
+
+
+class CaseDetail(CaseSummary):
+    citizen_address: str
+    answered: bool
+    answer: str
+    reply_text: str
+    reply_result: str
+    replied_at: datetime | None
+    closed_at: datetime | None
+    satisfaction: str
+    sign_due_at: datetime | None
+    revisit_due_at: datetime | None
+    return_count: int
+    extension_count: int
+    reopen_count: int
+    current_department: str | None
+    open_tasks: list[OpenTaskItem]
+    timeline: list[TimelineItem]
+    co_replies: list[CoReply]
+    allowed_actions: list[AllowedAction]
+
+
+# Names (or codes) by id, looked up with the nullable ids of cases, tasks and events too (no
+# id: no name).
+Names = dict[int | None, str]
+
+
+def _case_types() -> Names:
     return dict(db.session.execute(select(CaseType.id, CaseType.code)).all())
 
 
@@ -41,7 +175,7 @@ def _case_type_id(code: str) -> int | None:
     return db.session.scalar(select(CaseType.id).filter_by(code=code))
 
 
-def summary(case: Case, types: dict[int, str], now: datetime) -> dict:
+def summary(case: Case, types: Names, now: datetime) -> CaseSummary:
     return {
         "id": case.id,
         "number": case.number,
@@ -58,7 +192,7 @@ def summary(case: Case, types: dict[int, str], now: datetime) -> dict:
     }
 
 
-def _page(query: Select[Any], page: int, per_page: int) -> tuple[Sequence[Case], int, bool]:
+def _page(query: Select[Case], page: int, per_page: int) -> tuple[Sequence[Case], int, bool]:
     # Counting a million rows on every page costs more than the page; count up to a cap
     # (ids only, so that an index can answer).
     ids = query.with_only_columns(Case.id).order_by(None).limit(TOTAL_CAP + 1)
@@ -68,10 +202,10 @@ def _page(query: Select[Any], page: int, per_page: int) -> tuple[Sequence[Case],
 
 
 def _scoped_page(
-    dept_ids: list[int], args: dict, now: datetime
+    dept_ids: list[int], args: CaseListArgs, now: datetime
 ) -> tuple[Sequence[Case], int, bool]:
     """`_page` for a scoped list read from the scope index (filters and sort it carries)."""
-    conds = []
+    conds: list[scope_index.Condition] = []
     if "status" in args:
         conds.append(CaseDepartment.status == args["status"])
     if "created_from" in args:
@@ -90,8 +224,9 @@ def _scoped_page(
     total: int = db.session.execute(
         scope_index.count_cases(dept_ids, conds, TOTAL_CAP)
     ).scalar_one()
-    ids = scope_index.case_ids(dept_ids, conds, descending, per_page, (page - 1) * per_page)
-    ids = ids.subquery()
+    ids = scope_index.case_ids(
+        dept_ids, conds, descending, per_page, (page - 1) * per_page
+    ).subquery()
     rows = db.session.scalars(
         select(Case)
         .join(ids, ids.c.case_id == Case.id)
@@ -100,7 +235,7 @@ def _scoped_page(
     return rows, min(total, TOTAL_CAP), total > TOTAL_CAP
 
 
-def list_cases(user: User, args: dict) -> dict:
+def list_cases(user: User, args: CaseListArgs) -> CasePage:
     """The cases of the user's scope (app/auth/policy.py) matching the filters."""
     now = clock.now()
     dept_ids = policy.scope_department_ids(user)
@@ -147,14 +282,16 @@ def list_cases(user: User, args: dict) -> dict:
     return _list_body(rows, total, capped, args, now)
 
 
-def _at_department_in_scope(args: dict, dept_ids: list[int] | None) -> bool:
+def _at_department_in_scope(args: CaseListArgs, dept_ids: list[int] | None) -> bool:
     """Whether the list asks for cases now at a department of the user's scope. Such a case is
     in the scope without testing it: a case is only ever at a department it was sent to, and
     being sent there gave it a scope row for that department."""
     return "department_id" in args and args["department_id"] in (dept_ids or ())
 
 
-def _list_body(rows: Sequence[Case], total: int, capped: bool, args: dict, now: datetime) -> dict:
+def _list_body(
+    rows: Sequence[Case], total: int, capped: bool, args: CaseListArgs, now: datetime
+) -> CasePage:
     types = _case_types()
     return {
         "items": [summary(c, types, now) for c in rows],
@@ -165,7 +302,7 @@ def _list_body(rows: Sequence[Case], total: int, capped: bool, args: dict, now: 
     }
 
 
-def inbox(user: User, args: dict) -> dict:
+def inbox(user: User, args: InboxArgs) -> InboxPage:
     """The open tasks the user may act on at their department (app/auth/policy.py), most
     urgent first."""
     now = clock.now()
@@ -195,7 +332,9 @@ def inbox(user: User, args: dict) -> dict:
     return _inbox_body(rows, total, args, now)
 
 
-def _inbox_body(rows: Sequence[Any], total: int, args: dict, now: datetime) -> dict:
+def _inbox_body(
+    rows: Sequence[Row[OpenTask, Case]], total: int, args: InboxArgs, now: datetime
+) -> InboxPage:
     types = _case_types()
     return {
         "items": [
@@ -234,9 +373,9 @@ _DETAIL_NAMES = union_all(
 )
 
 
-def _detail_names(dept_ids: set[int], user_ids: set[int], case: Case):
+def _detail_names(dept_ids: set[int], user_ids: set[int], case: Case) -> tuple[Names, Names, Names]:
     """Department names, user names and the case type's code for a case's detail, in one read."""
-    found: dict[str, dict[int, str]] = {"d": {}, "u": {}, "t": {}}
+    found: dict[str, Names] = {"d": {}, "u": {}, "t": {}}
     params = {"type_id": case.case_type_id, "dept_ids": list(dept_ids), "user_ids": list(user_ids)}
     for kind, key, name in db.session.execute(_DETAIL_NAMES, params):
         found[kind][key] = name
@@ -256,12 +395,14 @@ def get_visible_case(user: User, ref: str) -> Case:
     return case
 
 
-def allowed_actions(user: User, case: Case, tasks: Sequence[OpenTask], now: datetime) -> list[dict]:
+def allowed_actions(
+    user: User, case: Case, tasks: Sequence[OpenTask], now: datetime
+) -> list[AllowedAction]:
     """The actions the server would take from this user now: theirs to take (policy) and not
     refused whatever the data (the handlers' preconditions), each with the schema its data is
     checked against."""
     forms = load_forms(current_app.config["FORMS_DIR"])
-    out = []
+    out: list[AllowedAction] = []
     for task in tasks:
         for spec in forms.for_task(task.task_name):
             if not policy.may_act(user, task, spec):
@@ -284,9 +425,9 @@ def allowed_actions(user: User, case: Case, tasks: Sequence[OpenTask], now: date
 _ROUND_STARTS = frozenset({"transfer", "reopen"})
 
 
-def _co_replies(events: Sequence[CaseEvent], names: dict, users: dict) -> list[dict]:
+def _co_replies(events: Sequence[CaseEvent], names: Names, users: Names) -> list[CoReply]:
     """The co-departments' replies of the current handling round, from the event log."""
-    replies: list[dict] = []
+    replies: list[CoReply] = []
     for e in events:
         if e.action in _ROUND_STARTS:
             replies = []
@@ -303,7 +444,7 @@ def _co_replies(events: Sequence[CaseEvent], names: dict, users: dict) -> list[d
     return replies
 
 
-def detail(user: User, case: Case) -> dict:
+def detail(user: User, case: Case) -> CaseDetail:
     now = clock.now()
     tasks = db.session.scalars(_DETAIL_TASKS, {"case_id": case.id}).all()
     events = db.session.scalars(_DETAIL_EVENTS, {"case_id": case.id}).all()
@@ -313,23 +454,23 @@ def detail(user: User, case: Case) -> dict:
     dept_ids = {d for d in mentioned if d is not None}
     user_ids = {e.user_id for e in events if e.user_id is not None}
     names, users, types = _detail_names(dept_ids, user_ids, case)
-    body = summary(case, types, now)
-    body.update(
-        citizen_address=case.citizen_address,
-        answered=case.answered,
-        answer=case.answer,
-        reply_text=case.reply_text,
-        reply_result=case.reply_result,
-        replied_at=case.replied_at,
-        closed_at=case.closed_at,
-        satisfaction=case.satisfaction,
-        sign_due_at=case.sign_due_at,
-        revisit_due_at=case.revisit_due_at,
-        return_count=case.return_count,
-        extension_count=case.extension_count,
-        reopen_count=case.reopen_count,
-        current_department=names.get(case.current_department_id),
-        open_tasks=[
+    return {
+        **summary(case, types, now),
+        "citizen_address": case.citizen_address,
+        "answered": case.answered,
+        "answer": case.answer,
+        "reply_text": case.reply_text,
+        "reply_result": case.reply_result,
+        "replied_at": case.replied_at,
+        "closed_at": case.closed_at,
+        "satisfaction": case.satisfaction,
+        "sign_due_at": case.sign_due_at,
+        "revisit_due_at": case.revisit_due_at,
+        "return_count": case.return_count,
+        "extension_count": case.extension_count,
+        "reopen_count": case.reopen_count,
+        "current_department": names.get(case.current_department_id),
+        "open_tasks": [
             {
                 "task_id": t.task_uuid,
                 "task_name": t.task_name,
@@ -342,7 +483,7 @@ def detail(user: User, case: Case) -> dict:
             }
             for t in tasks
         ],
-        timeline=[
+        "timeline": [
             {
                 "at": e.at,
                 "action": e.action,
@@ -355,7 +496,6 @@ def detail(user: User, case: Case) -> dict:
             }
             for e in events
         ],
-        co_replies=_co_replies(events, names, users),
-        allowed_actions=allowed_actions(user, case, tasks, now),
-    )
-    return body
+        "co_replies": _co_replies(events, names, users),
+        "allowed_actions": allowed_actions(user, case, tasks, now),
+    }

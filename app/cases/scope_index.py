@@ -12,8 +12,8 @@ case_department's own indexes, it is one index range per department. The copies 
 so that the overdue rule (app/deadlines/overdue.py) reads the same on the copies
 (`overdue.SCOPE_COPY`) as on the case (`overdue.CASE`).
 
-Kept equal to the case's columns by the writers of cases: `service._project` (every intake and
-action ends there) inserts new rows with the copies and updates the case's rows when a copy
+Kept equal to the case's columns by the writers of cases: `projection.project` (every intake
+and action ends there) inserts new rows with the copies and updates the case's rows when a copy
 changed; the scheduler's overdue scan (overdue_scan.py) calls `mark_overdue_rows`; the bulk
 seed writes them with the rows (`row_values`).
 """
@@ -21,8 +21,10 @@ seed writes them with the rows (`row_values`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal, TypedDict
 
-from sqlalchemy import bindparam, func, select, union_all, update
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.deadlines import overdue
@@ -32,7 +34,22 @@ from app.write_batch import WriteBatch
 CD = CaseDepartment
 
 
-def scope_values(case: Case) -> dict:
+class ScopeValues(TypedDict):
+    """A case's copies on its case_department rows."""
+
+    status: str
+    created_at: datetime
+    overdue: bool
+    due_at: datetime | None
+    case_type_id: int
+    channel: str
+
+
+# The copies the statements bind from the case (the overdue flag is read from the case row).
+CopiedColumn = Literal["status", "created_at", "due_at", "case_type_id", "channel"]
+
+
+def scope_values(case: Case) -> ScopeValues:
     """The case_department copies of one case."""
     return {
         "status": case.status,
@@ -44,8 +61,9 @@ def scope_values(case: Case) -> dict:
     }
 
 
-def row_values(row: Mapping) -> dict:
+def row_values(row: Mapping[str, Any]) -> ScopeValues:
     """`scope_values` of a hotline_case row read as a mapping (the bulk seed's clones)."""
+    # Any: a row's values as the database driver returns them.
     return {
         "status": row["status"],
         "created_at": row["created_at"],
@@ -63,7 +81,7 @@ _rows = CD.__table__
 # the step loaded: the scheduler may have set the flag since. (A step queues its own case UPDATE
 # before these, so its own change to the flag is read too.)
 _CASE_OVERDUE = select(Case.overdue).where(Case.id == bindparam("b_case")).scalar_subquery()
-_COPIED = ("status", "created_at", "due_at", "case_type_id", "channel")
+_COPIED: tuple[CopiedColumn, ...] = ("status", "created_at", "due_at", "case_type_id", "channel")
 # Built once: a step runs these with new parameters only.
 # SQLite (3.24+) spells ON CONFLICT DO NOTHING as PostgreSQL does, so one statement serves both.
 _ADD_ROWS = (
@@ -83,11 +101,13 @@ _SYNC_CASE = (
 )
 
 
-def _params(case_id: int, values: dict) -> dict:
+def _params(case_id: int, values: ScopeValues) -> dict[str, object]:
     return {"b_case": case_id, **{f"b_{name}": values[name] for name in _COPIED}}
 
 
-def add_rows(writes: WriteBatch, case_id: int, department_ids: set[int], values: dict) -> None:
+def add_rows(
+    writes: WriteBatch, case_id: int, department_ids: set[int], values: ScopeValues
+) -> None:
     """Rows for departments the case reaches (existing rows are left alone)."""
     writes.add(
         _ADD_ROWS,
@@ -95,12 +115,12 @@ def add_rows(writes: WriteBatch, case_id: int, department_ids: set[int], values:
     )
 
 
-def sync_case(writes: WriteBatch, case_id: int, values: dict) -> None:
+def sync_case(writes: WriteBatch, case_id: int, values: ScopeValues) -> None:
     """Copy changed case columns to all of the case's rows."""
     writes.add(_SYNC_CASE, _params(case_id, values))
 
 
-def mark_overdue_rows(connection, case_ids: list[int]) -> None:
+def mark_overdue_rows(connection: Connection, case_ids: list[int]) -> None:
     """After the overdue scan set the flag on these cases: their copies say so too."""
     for i in range(0, len(case_ids), 1000):
         connection.execute(
@@ -116,8 +136,13 @@ def mark_overdue_rows(connection, case_ids: list[int]) -> None:
 SORTS = {"created_at", "-created_at"}
 FILTERS = {"status", "created_from", "created_to", "overdue", "case_type", "channel"}
 
+# A filter on the copies (queries' list filters, on CaseDepartment's columns).
+Condition = ColumnElement[bool]
+# Case ids with the intake time they are ranked by.
+RankedIds = Select[int, datetime | None]
 
-def _branch(department_id: int, conds: list, descending: bool, limit: int):
+
+def _branch(department_id: int, conds: list[Condition], descending: bool, limit: int) -> RankedIds:
     # The list's order: intake time either way, then the id downwards (queries.list_cases).
     order = (CD.created_at.desc() if descending else CD.created_at.asc(), CD.case_id.desc())
     return (
@@ -128,7 +153,9 @@ def _branch(department_id: int, conds: list, descending: bool, limit: int):
     )
 
 
-def case_ids(department_ids: list[int], conds: list, descending: bool, limit: int, offset: int):
+def case_ids(
+    department_ids: list[int], conds: list[Condition], descending: bool, limit: int, offset: int
+) -> RankedIds:
     """Ids of the cases (in scope, matching) ranked [offset, offset + limit) by intake time.
 
     One index range per department, each cut at offset + limit (a case ranked there overall is
@@ -152,7 +179,7 @@ def case_ids(department_ids: list[int], conds: list, descending: bool, limit: in
     )
 
 
-def count_cases(department_ids: list[int], conds: list, cap: int):
+def count_cases(department_ids: list[int], conds: list[Condition], cap: int) -> Select[int]:
     """Distinct matching cases in scope, counted up to cap + 1 (more means "more than cap")."""
     if len(department_ids) == 1:
         inner = (

@@ -821,6 +821,16 @@ def test_not_signed_past_the_sign_deadline_is_overdue(hl):
     assert when(body["handle_due_at"]) == datetime(2026, 3, 9, 14, 1)
 
 
+def test_signed_at_the_sign_deadline_itself_is_on_time(hl):
+    # The overdue rule's word (overdue.passed): at the deadline itself it has not passed.
+    case = hl.new()
+    body = hl.transfer(case, "urban")
+    clock.freeze(when(body["sign_due_at"]))
+    body = hl.sign(case, "urban_handler")
+    assert body["timeline"][-1]["data"]["on_time"] is True
+    assert hl.words(body) == "正在办理"
+
+
 def test_handled_past_the_deadline_then_replied_and_closed_is_overdue(hl):
     case = hl.new()
     body = hl.to_handling(case, "urban")
