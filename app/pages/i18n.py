@@ -2,8 +2,9 @@
 by the setup (`make install` runs `pybabel compile`).
 
 Message ids are English; every one has its Chinese in app/translations/zh (a test checks that
-none is missing): Babel names zh_CN "zh_Hans_CN", which gettext finds under "zh". The language is the signed-in user's choice, else the one picked on the
-login page (kept in the session), else Chinese; the browser's Accept-Language is not asked.
+none is missing): Babel names zh_CN "zh_Hans_CN", which gettext finds under "zh". The language
+is the signed-in user's choice, else the one picked on the login page (kept in the session),
+else Chinese; the browser's Accept-Language is not asked.
 """
 
 from __future__ import annotations
