@@ -9,6 +9,8 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.reference import departments
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -35,4 +37,8 @@ def nav_items() -> list[NavItem]:
 def init_navigation(app: Flask) -> None:
     @app.context_processor
     def _menu() -> dict:
-        return {"nav_items": nav_items, "current_locale": lambda: str(get_locale())}
+        return {
+            "nav_items": nav_items,
+            "current_locale": lambda: str(get_locale()),
+            "department_tree": departments.tree,
+        }

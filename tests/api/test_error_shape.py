@@ -59,7 +59,8 @@ def test_conflict(bare_app):
 
 
 def test_unknown_routes_and_methods(client, auth):
-    for path in ("/", "/nope", "/api/v1/nope", "/api/v1/cases/1/2/3", "/api/v2/cases"):
+    # Outside /api/ a path is a page (tests/pages): its errors are pages too.
+    for path in ("/api/nope", "/api/v1/nope", "/api/v1/cases/1/2/3", "/api/v2/cases"):
         assert_error(client.get(path, headers=auth("dispatcher")), 404, "not_found")
     resp = client.delete("/api/v1/cases", headers=auth("dispatcher"))
     assert_error(resp, 405, "method_not_allowed")

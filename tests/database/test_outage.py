@@ -279,14 +279,14 @@ def test_sql_errors_that_are_not_outages_are_left_alone(tmp_path):
     statement is a bug, answered by the generic handlers, not disguised as one."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "TESTING": True})
 
-    @app.post("/_test/write")
+    @app.post("/api/_test/write")
     def write():
         db.session.execute(text("PRAGMA busy_timeout=0"))  # do not queue behind the holder
         db.session.execute(text("INSERT INTO t VALUES (1)"))
         db.session.commit()
         return {"ok": True}
 
-    @app.get("/_test/bad")
+    @app.get("/api/_test/bad")
     def bad():
         db.session.execute(text("SELECT * FROM no_such_table"))
 
@@ -299,12 +299,12 @@ def test_sql_errors_that_are_not_outages_are_left_alone(tmp_path):
     holder = sqlite3.connect(tmp_path / "x.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer holds the file
     try:
-        resp = client.post("/_test/write")
+        resp = client.post("/api/_test/write")
         assert resp.status_code == 503, resp.get_json()
         assert resp.get_json()["code"] == "database_unavailable"
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert client.post("/_test/write").status_code == 200
+    assert client.post("/api/_test/write").status_code == 200
     with pytest.raises(OperationalError, match="no such table"):
-        client.get("/_test/bad")  # TESTING propagates what no handler answered
+        client.get("/api/_test/bad")  # TESTING propagates what no handler answered
