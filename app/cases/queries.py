@@ -420,6 +420,12 @@ def allowed_actions(
     return out
 
 
+def offered_actions(user: User, case: Case) -> list[AllowedAction]:
+    """The case's allowed actions for this user now, as its detail lists them."""
+    tasks = db.session.scalars(_DETAIL_TASKS, {"case_id": case.id}).all()
+    return allowed_actions(user, case, tasks, clock.now())
+
+
 # Events that start a handling round: the co-department replies before them were for an
 # earlier lead (or an earlier round of the same one), not for this one to consolidate.
 _ROUND_STARTS = frozenset({"transfer", "reopen"})
