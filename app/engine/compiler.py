@@ -20,7 +20,9 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Callable, Iterator
 from types import CodeType
+from typing import TypeVar
 
 from RestrictedPython import (
     RestrictingNodeTransformer,
@@ -123,7 +125,7 @@ class _Checks(ast.NodeVisitor):
                 self.problem(node, exc.reason)
         self.generic_visit(node)
 
-    def _fold(self, node: ast.AST):
+    def _fold(self, node: ast.AST) -> object:
         """The value of a constant expression, computed through the size guards (which refuse
         before computing), or _NOT_CONSTANT. Values past FOLD_MAX_BYTES are not computed (a
         deploy must not build them), so only small constants combine: '1' * 10**10 is refused
@@ -174,7 +176,7 @@ class _Checks(ast.NodeVisitor):
         self.visit(node.value)
 
 
-def _quietly(function, *args):
+def _quietly(function: Callable[..., object] | None, *args: object) -> object:
     # An error in a constant expression (1 / 0, 'a' - 1) is the script's run-time error.
     if function is None:
         return _NOT_CONSTANT
@@ -194,7 +196,7 @@ _BINARY = {
 }
 
 
-def _fold_size(value) -> int:
+def _fold_size(value: object) -> int:
     if isinstance(value, (str, bytes)):
         return len(value)
     if isinstance(value, int):
@@ -204,7 +206,7 @@ def _fold_size(value) -> int:
     return 8
 
 
-def _result_size(op: type, left, right) -> int:
+def _result_size(op: type, left: object, right: object) -> int:
     """About the size of `left op right`, before computing it (the guard passed it)."""
     if op is ast.Mult and isinstance(right, int) and not isinstance(left, int):
         return _fold_size(left) * max(right, 0)
@@ -221,7 +223,7 @@ def _loads(node: ast.Name) -> bool:
     return isinstance(node.ctx, ast.Load)
 
 
-def _args(arguments: ast.arguments):
+def _args(arguments: ast.arguments) -> Iterator[ast.arg]:
     yield from arguments.posonlyargs
     yield from arguments.args
     yield from arguments.kwonlyargs
@@ -231,11 +233,14 @@ def _args(arguments: ast.arguments):
         yield arguments.kwarg
 
 
+_Loop = TypeVar("_Loop", ast.While, ast.For)
+
+
 class _Rewrite(RestrictingNodeTransformer):
     """RestrictedPython's policy, plus: size-amplifying operators and f-string fields go
     through guards."""
 
-    def visit_BinOp(self, node: ast.BinOp):
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
         node = self.node_contents_visit(node)
         guard = BINOP_GUARDS.get(type(node.op).__name__)
         if guard is None:
@@ -245,18 +250,18 @@ class _Rewrite(RestrictingNodeTransformer):
         copy_locations(call.func, node)
         return call
 
-    def visit_While(self, node: ast.While):
+    def visit_While(self, node: ast.While) -> ast.While:
         visited = super().visit_While(node)
         assert isinstance(visited, ast.While)
         return self._ticking(visited)
 
-    def visit_For(self, node: ast.For):
+    def visit_For(self, node: ast.For) -> ast.For:
         visited = super().visit_For(node)  # keeps RestrictedPython's _getiter_
         assert isinstance(visited, ast.For)
         return self._ticking(visited)
 
     @staticmethod
-    def _ticking(loop: ast.While | ast.For):
+    def _ticking(loop: _Loop) -> _Loop:
         """Start each pass of a loop with `_tick_()`: a loop whose body compiles to nothing
         (`while True: pass`, `while 1: 0`) jumps to its own line and fires no line event, so
         the watchdog's tracer alone would never see it again."""
@@ -268,7 +273,7 @@ class _Rewrite(RestrictingNodeTransformer):
         loop.body.insert(0, tick)
         return loop
 
-    def visit_FormattedValue(self, node: ast.FormattedValue):
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.FormattedValue:
         node = self.node_contents_visit(node)
         call = ast.Call(func=ast.Name("_fmt_", ast.Load()), args=[node.value], keywords=[])
         copy_locations(call, node.value)

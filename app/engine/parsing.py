@@ -11,6 +11,7 @@ parsers put code (code_sites.py) is compiled by the same restricted compiler tha
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,9 @@ from app import vocabulary
 from app.engine import limits
 from app.engine.code_sites import CodeSite, code_sites
 from app.engine.compiler import ScriptRefused, compile_code
+
+# lxml and SpiffWorkflow have no types here (no stubs installed): to mypy an lxml element
+# (etree._Element) and SpiffWorkflow's parser (SpiffBpmnParser) and specs are Any.
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -97,7 +101,7 @@ class UserTaskMeta:
 class CompiledProcess:
     process_id: str
     spec: Any  # SpiffWorkflow's BpmnProcessSpec (the library has no types)
-    subprocess_specs: dict
+    subprocess_specs: dict[str, Any]  # name -> BpmnProcessSpec
     user_tasks: dict[str, UserTaskMeta] = field(default_factory=dict)
     # Where each element is (id -> file, line), the sequence flow between two elements
     # ((source, target) -> flow id) and the elements the diagram draws (BPMN DI shapes): what
@@ -122,7 +126,7 @@ def check_file_size(file: str, size: int) -> None:
         )
 
 
-def _check_tree(file: str, root) -> None:
+def _check_tree(file: str, root: etree._Element) -> None:
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue  # comments, processing instructions
@@ -163,7 +167,7 @@ FLOW_NODES = frozenset(
 _GATEWAYS = frozenset({"exclusiveGateway"})
 
 
-def _check_graph(file: str, root) -> None:
+def _check_graph(file: str, root: etree._Element) -> None:
     """The designer's common mistakes, said plainly before SpiffWorkflow says them cryptically
     ("found two items, perhaps a form has the same ID?", an XML Schema error on xs:ID, or
     nothing at all for a task no flow reaches)."""
@@ -238,23 +242,27 @@ _KIND_WORDS = {
 }
 
 
-def _process_ref(roots: dict, process_id: str, known) -> str:
+def _process_ref(roots: dict[str, etree._Element], process_id: str, known: Container[str]) -> str:
     """The process to run: `process_id` itself, or the process a participant (a pool) or a
     one-pool collaboration of that id refers to, as a diagram drawn in lanes names it."""
     if process_id in known:
         return process_id
     for root in roots.values():
         for el in root.xpath("//bpmn:participant[@id=$id]", namespaces=NS, id=process_id):
-            return el.get("processRef") or process_id
+            ref: str = el.get("processRef") or process_id
+            return ref
         for collab in root.xpath("//bpmn:collaboration[@id=$id]", namespaces=NS, id=process_id):
+            refs: list[str | None]
             refs = [p.get("processRef") for p in collab.iterfind("bpmn:participant", NS)]
-            refs = [r for r in refs if r]
-            if len(refs) == 1:
-                return refs[0]
+            named = [r for r in refs if r]
+            if len(named) == 1:
+                return named[0]
     return process_id
 
 
-def _places(roots: dict) -> tuple[dict, dict, frozenset]:
+def _places(
+    roots: dict[str, etree._Element],
+) -> tuple[dict[str, tuple[str, int]], dict[tuple[str, str], str], frozenset[str]]:
     elements: dict[str, tuple[str, int]] = {}
     flows: dict[tuple[str, str], str] = {}
     shapes: set[str] = set()
@@ -269,7 +277,7 @@ def _places(roots: dict) -> tuple[dict, dict, frozenset]:
     return elements, flows, frozenset(shapes)
 
 
-def _connect_loop_children(process_spec) -> None:
+def _connect_loop_children(process_spec: Any) -> None:
     """Wire each multi-instance task to its instances' completion, as SpiffWorkflow's own spec
     deserializer does. SpiffWorkflow otherwise connects it only when it creates the instances,
     so a case whose instances were created by another process (or before a restart) would never
@@ -281,7 +289,7 @@ def _connect_loop_children(process_spec) -> None:
                 child.completed_event.connect(task_spec.merge_child)
 
 
-def _check_code(parser, roots: dict) -> None:
+def _check_code(parser: SpiffBpmnParser, roots: dict[str, etree._Element]) -> None:
     """Compile every piece of code of every process in the files, as the sandbox will."""
     for pid in list(parser.process_parsers):
         try:
@@ -310,7 +318,9 @@ _CODE_ELEMENT = {
 }
 
 
-def _locate(root, site: CodeSite, code_line: int | None) -> tuple[str, int | str]:
+def _locate(
+    root: etree._Element | None, site: CodeSite, code_line: int | None
+) -> tuple[str, int | str]:
     """The element id to name (a condition's sequence flow) and the line in the file."""
     if root is None:
         return site.element_id, ""
@@ -346,7 +356,7 @@ def compile_process(
     version that a later, stricter check refuses fails at the step that runs the code (a clear
     engine error) instead of failing every step of its cases."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    roots = {}
+    roots: dict[str, etree._Element] = {}
     for name, xml in sorted(files.items()):
         data = xml.encode("utf-8")
         check_file_size(name, len(data))
@@ -395,7 +405,7 @@ def compile_process(
     return CompiledProcess(process_id, spec, subprocess_specs, user_tasks, elements, flows, shapes)
 
 
-def _run_plain_tasks(process_spec) -> None:
+def _run_plain_tasks(process_spec: Any) -> None:
     """A plain bpmn:task waits for a person in SpiffWorkflow (manual); in Minqing it has no
     form and no inbox, so it runs through like a no-op (a drawing's placeholder step)."""
     for task_spec in process_spec.task_specs.values():

@@ -16,12 +16,19 @@ EngineError.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import CodeType, TracebackType
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from app.engine.compiler import ScriptRefused, compile_code
 from app.engine.guards import SCRIPT_BUILTINS, ScriptDenied, storable_problem
 from app.engine.watchdog import SCRIPT_FILENAME, ScriptLimitExceeded, Watchdog
+
+if TYPE_CHECKING:
+    from SpiffWorkflow.task import Task  # untyped: Any to mypy, named for the reader
 
 __all__ = ["ScriptError", "ScriptRefused", "SandboxEnvironment", "script_engine"]
 
@@ -51,7 +58,10 @@ class ScriptError(Exception):
         return f"{where}: {self.reason}" if where else self.reason
 
 
-def _line_of(tb) -> int | None:
+_T = TypeVar("_T")
+
+
+def _line_of(tb: TracebackType | None) -> int | None:
     line = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == SCRIPT_FILENAME:
@@ -60,7 +70,7 @@ def _line_of(tb) -> int | None:
     return line
 
 
-def _run(call):
+def _run(call: Callable[[], _T]) -> _T:
     """Call `call` (which runs compiled diagram code) under the watchdog; every failure
     becomes a ScriptError."""
     try:
@@ -81,24 +91,36 @@ def _run(call):
         raise ScriptError(SCRIPT_ERROR, reason, _line_of(exc.__traceback__)) from None
 
 
-def _compiled(source: str | None, mode: str):
+def _compiled(source: str | None, mode: str) -> CodeType:
     try:
         return compile_code(source, mode)
     except ScriptRefused as exc:
         raise ScriptError(SCRIPT_ERROR, exc.reason, exc.line) from None
 
 
-class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+# SpiffWorkflow has no types: to mypy its classes are Any, which a class may not subclass
+# unless told (disallow_subclassing_any).
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__({})
 
-    def evaluate(self, expression, context, external_context=None):
+    def evaluate(
+        self,
+        expression: str | None,
+        context: dict[str, Any],
+        external_context: dict[str, Any] | None = None,
+    ) -> object:
         code = _compiled(expression, "eval")
         scope = {**external_context, **context} if external_context else dict(context)
         scope["__builtins__"] = SCRIPT_BUILTINS
         return _run(lambda: eval(code, scope))
 
-    def execute(self, script, context, external_context=None):
+    def execute(
+        self,
+        script: str | None,
+        context: dict[str, Any],
+        external_context: dict[str, Any] | None = None,
+    ) -> bool:
         """Runs with the task data as its globals, as SpiffWorkflow's TaskDataEnvironment does:
         what the script assigns is task data afterwards."""
         code = _compiled(script, "exec")
@@ -122,11 +144,11 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         _run(run)
         return True
 
-    def call_service(self, context, **kwargs):
+    def call_service(self, context: dict[str, Any], **kwargs: object) -> NoReturn:
         raise ScriptError(SCRIPT_ERROR, "service tasks are not supported")
 
 
-def _check_left(context: dict, before: dict) -> None:
+def _check_left(context: dict[str, object], before: dict[str, int]) -> None:
     """The variables the script assigned must be storable (values it put into existing lists
     and dicts were checked when it put them there)."""
     for key, value in context.items():
@@ -139,32 +161,38 @@ def _check_left(context: dict, before: dict) -> None:
                 )
 
 
-class ScriptEngine(PythonScriptEngine):
+class ScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # SpiffWorkflow's: Any to mypy
     """SpiffWorkflow's engine with our environment; names the element in every error."""
+
+    environment: SandboxEnvironment  # set by PythonScriptEngine.__init__
 
     def __init__(self) -> None:
         super().__init__(environment=SandboxEnvironment())
 
-    def validate(self, expression):
+    def validate(self, expression: str | None) -> None:
         _compiled(expression, "eval")
 
-    def evaluate(self, task, expression, external_context=None):
+    def evaluate(
+        self, task: Task, expression: str | None, external_context: dict[str, Any] | None = None
+    ) -> object:
         try:
             return self.environment.evaluate(expression, task.data, external_context)
         except ScriptError as exc:
             raise _located(exc, task, expression) from None
 
-    def execute(self, task, script, external_context=None):
+    def execute(
+        self, task: Task, script: str | None, external_context: dict[str, Any] | None = None
+    ) -> bool:
         try:
             return self.environment.execute(script, task.data, external_context or {})
         except ScriptError as exc:
             raise _located(exc, task, script) from None
 
-    def call_service(self, task, **kwargs):
+    def call_service(self, task: Task, **kwargs: object) -> NoReturn:
         raise _located(ScriptError(SCRIPT_ERROR, "service tasks are not supported"), task, "")
 
 
-def _located(exc: ScriptError, task, source: str) -> ScriptError:
+def _located(exc: ScriptError, task: Task, source: str | None) -> ScriptError:
     spec = task.task_spec
     exc.element_id = getattr(spec, "bpmn_id", None) or spec.name
     for what in ("script", "prescript", "postscript", "cardinality", "condition"):
@@ -176,7 +204,7 @@ def _located(exc: ScriptError, task, source: str) -> ScriptError:
     return exc
 
 
-def _short(source: str, width: int = 60) -> str:
+def _short(source: str | None, width: int = 60) -> str:
     text = " ".join((source or "").split())
     return text if len(text) <= width else text[: width - 1] + "…"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
 import orjson
@@ -22,13 +23,22 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.workflow import HotlineWorkflow
 
+if TYPE_CHECKING:
+    from SpiffWorkflow.task import Task  # untyped: Any to mypy, named for the reader
+
 # Ours on top of SpiffWorkflow's own serializer version ("1.5" in 3.2.0): bump when the
 # layout below changes, and add a migration for stored cases.
 SERIALIZER_VERSION = f"mq1/spiff{SPIFF_SERIALIZER_VERSION}"
 
 
-class SpeclessWorkflowConverter(BpmnWorkflowConverter):
-    def to_dict(self, workflow):
+# SpiffWorkflow has no types: to mypy its converter is Any, which a class may not subclass
+# unless told (disallow_subclassing_any), and its registry's `convert` takes and gives any
+# value. The dumped state is JSON: its dictionaries are dict[str, Any].
+_Convert: TypeAlias = Callable[[Any], Any]
+
+
+class SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+    def to_dict(self, workflow: HotlineWorkflow) -> dict[str, Any]:
         convert = self.registry.convert
         return {
             "data": convert(self.registry.clean(workflow.data)),
@@ -42,7 +52,12 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
             "bpmn_events": convert(workflow.bpmn_events),
         }
 
-    def from_dict(self, dct, spec=None, subprocess_specs=None):
+    def from_dict(
+        self,
+        dct: dict[str, Any],
+        spec: Any = None,  # SpiffWorkflow's BpmnProcessSpec
+        subprocess_specs: dict[str, Any] | None = None,
+    ) -> HotlineWorkflow:
         workflow = HotlineWorkflow(spec, subprocess_specs, deserializing=True)
 
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
@@ -53,13 +68,13 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _tasks_to_dict(workflow: HotlineWorkflow, convert) -> dict:
+def _tasks_to_dict(workflow: HotlineWorkflow, convert: _Convert) -> dict[str, dict[str, Any]]:
     """The task tree, task id -> dictionary. A completed task's dictionary does not change while
     its children stay the same (its state, data and its parent's data are final), so it is
     converted once per workflow object and kept on it: a case's tree keeps every task it ever
     ran, and most of a dump was converting tasks finished long ago."""
     tasks, kept = workflow.tasks, workflow.dumped_tasks
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for key, task in tasks.items():
         if task._state == TaskState.COMPLETED:
             children = tuple(task._children)
@@ -73,7 +88,7 @@ def _tasks_to_dict(workflow: HotlineWorkflow, convert) -> dict:
     return out
 
 
-def _task_to_dict(task, tasks: dict, convert) -> dict:
+def _task_to_dict(task: Task, tasks: dict[UUID, Task], convert: _Convert) -> dict[str, Any]:
     """SpiffWorkflow's TaskConverter.to_dict (data stored as the delta from the parent's), the
     same dictionary, without the registry's per-task dispatch: a dump converts every task of
     the tree, and that dispatch was about a quarter of a dump's time."""
@@ -103,7 +118,7 @@ _updated = DeepMerge.get_updated_keys
 _deleted = DeepMerge.get_deleted_keys
 
 
-def _registry():
+def _registry() -> Any:  # SpiffWorkflow's serializer registry
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = SpeclessWorkflowConverter
     return BpmnWorkflowSerializer.configure(config)
@@ -118,7 +133,7 @@ def to_bytes(workflow: BpmnWorkflow) -> bytes:
     return _pack(orjson.dumps(_REGISTRY.convert(workflow)))
 
 
-def from_bytes(blob: bytes, spec, subprocess_specs) -> BpmnWorkflow:
+def from_bytes(blob: bytes, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
     return _REGISTRY.restore(_unpack(blob), spec=spec, subprocess_specs=subprocess_specs)
 
 
@@ -127,8 +142,9 @@ def _pack(raw: bytes) -> bytes:
     return zlib.compress(raw, 1)
 
 
-def _unpack(blob: bytes) -> dict:
-    return orjson.loads(zlib.decompress(blob))
+def _unpack(blob: bytes) -> dict[str, Any]:
+    dct: dict[str, Any] = orjson.loads(zlib.decompress(blob))
+    return dct
 
 
 def state_copier(blob: bytes, *names: str) -> Callable[..., bytes]:
@@ -157,7 +173,7 @@ def state_copier(blob: bytes, *names: str) -> Callable[..., bytes]:
     if len(order) != sum(replaced.values()):  # a marker that was already in the state
         raise ValueError("the state cannot be copied field by field")
 
-    def copy(**values) -> bytes:
+    def copy(**values: object) -> bytes:
         if values.keys() != marks.keys():
             raise TypeError(f"state copies need exactly the fields {', '.join(names)}")
         encoded = {name: orjson.dumps(value) for name, value in values.items()}
@@ -169,7 +185,7 @@ def state_copier(blob: bytes, *names: str) -> Callable[..., bytes]:
     return copy
 
 
-def _data_dicts(dct: dict) -> Iterator[dict]:
+def _data_dicts(dct: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The workflow data dictionaries of a dumped state: the workflow's, each task's (a task
     stores its data as the change from its parent's: `delta.updates`), and its subprocesses'."""
     yield dct.get("data") or {}

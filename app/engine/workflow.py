@@ -17,6 +17,8 @@ stays far shallower than the iterator's depth limit (1000).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
@@ -31,11 +33,14 @@ CHECKED_AGAINST_SPIFFWORKFLOW = "3.2.0"
 
 def _min_state(state: int) -> int:
     # SpiffWorkflow's TaskIterator: below which state a task's children cannot match.
+    min_state: int  # TaskState's constants are ints (SpiffWorkflow has no types)
     if state & TaskState.PREDICTED_MASK:
-        return TaskState.MAYBE
-    if state & TaskState.DEFINITE_MASK:
-        return TaskState.FUTURE
-    return TaskState.COMPLETED
+        min_state = TaskState.MAYBE
+    elif state & TaskState.DEFINITE_MASK:
+        min_state = TaskState.FUTURE
+    else:
+        min_state = TaskState.COMPLETED
+    return min_state
 
 
 def walk(root: Task, state: int) -> Iterator[Task]:
@@ -53,19 +58,24 @@ def walk(root: Task, state: int) -> Iterator[Task]:
             yield task
 
 
-class HotlineWorkflow(BpmnWorkflow):
-    def __init__(self, *args, **kwargs) -> None:
+# SpiffWorkflow has no types: to mypy BpmnWorkflow is Any, which a class may not subclass
+# unless told (disallow_subclassing_any).
+class HotlineWorkflow(BpmnWorkflow):  # type: ignore[misc]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # BpmnWorkflow's, untyped
         super().__init__(*args, **kwargs)
-        # Dump dictionaries of completed tasks, by task id (see state._tasks_to_dict).
-        self.dumped_tasks: dict = {}
+        # Dump dictionaries of completed tasks, by task id (see state._tasks_to_dict): the
+        # task's children when it was dumped, and its dictionary.
+        self.dumped_tasks: dict[UUID, tuple[tuple[UUID, ...], dict[str, Any]]] = {}
 
-    def get_tasks(self, first_task: Task | None = None, **kwargs) -> list[Task]:
+    def get_tasks(self, first_task: Task | None = None, **kwargs: Any) -> list[Task]:
         if kwargs.keys() == {"state"} and not self.subprocesses:
             return list(walk(first_task or self.task_tree, kwargs["state"]))
-        return super().get_tasks(first_task, **kwargs)
+        tasks: list[Task] = super().get_tasks(first_task, **kwargs)
+        return tasks
 
     def update_waiting_tasks(self) -> None:
         if self.subprocesses:
-            return super().update_waiting_tasks()
+            super().update_waiting_tasks()
+            return
         for task in walk(self.task_tree, TaskState.WAITING):
             task.task_spec._update(task)
