@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.pages.redirects import local_target
+from app.pages.schema_form import label_of
 
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 babel = Babel()
@@ -45,4 +46,7 @@ def init_i18n(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     babel.init_app(app, locale_selector=locale)
+    # {{ task.title|label }}: a bilingual title ("派单 dispatch", or {"zh", "en"}) in the page's
+    # language.
+    app.jinja_env.filters["label"] = lambda title, fallback="": label_of(title, fallback)
     app.register_blueprint(bp)
