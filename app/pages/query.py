@@ -148,7 +148,8 @@ def render_query(
         save_name=save_name,
         save_errors=save_errors or [],
         name_max=NAME_MAX,
-        here=request.full_path if request.query_string else request.path,
+        # Where deleting a saved query comes back to: this query (not the save's POST path).
+        here=_link(args) if args is not None else url_for("pages_query.query"),
     )
     return html, (422 if errors or save_errors else status)
 

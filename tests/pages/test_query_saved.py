@@ -124,6 +124,19 @@ def test_saving_and_deleting_need_the_csrf_token(client, page_login):
     assert snapshot() == before
 
 
+def test_deleting_from_a_refused_save_comes_back_to_the_query(client, page_login):
+    page_login("dispatcher")
+    save(client, "一个", "status=accepted")
+    saved = db.session.scalars(select(SavedQuery)).one()
+    html = save(client, "", "status=handling&page=2").get_data(as_text=True)
+    assert 'name="next" value="/query?status=handling&amp;page=2"' in html
+    resp = client.post(
+        f"/query/saved/{saved.id}/delete",
+        data={"csrf_token": csrf_of(html), "next": "/query?status=handling&page=2"},
+    )
+    assert resp.headers["Location"] == "/query?status=handling&page=2"
+
+
 def test_a_refused_page_offers_no_save(client, page_login):
     page_login("dispatcher")
     html = client.get("/query?status=bogus").get_data(as_text=True)
