@@ -81,6 +81,12 @@ class Config:
     # The session cookie is Secure on requests that came over TLS; 1 makes it Secure always
     # (behind a TLS-terminating proxy that does not say so in X-Forwarded-Proto).
     SESSION_COOKIE_SECURE = os.environ.get("MINQING_SESSION_COOKIE_SECURE", "0") == "1"
+    # The combined query's exports (CSV, XLSX) hold at most this many cases; a larger result
+    # is refused with a message to narrow the filters (app/cases/export.py).
+    EXPORT_MAX_ROWS = int(os.environ.get("MINQING_EXPORT_MAX_ROWS", "200000"))
+    # 1: every page answer says how long the server took, `Server-Timing: app;dur=<ms>` (the
+    # page benchmark reads it, bench/pages.py). Off by default: it tells anyone how long.
+    SERVER_TIMING = os.environ.get("MINQING_SERVER_TIMING", "0") == "1"
     # Chinese first, English second; a user picks theirs on any page.
     LANGUAGES = ("zh_CN", "en")
     BABEL_DEFAULT_LOCALE = "zh_CN"

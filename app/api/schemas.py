@@ -5,16 +5,17 @@ the database's range, booleans are booleans. Outputs are `Out` schemas: the fiel
 here are typed in the OpenAPI document, and a field a query adds that is not declared yet is
 passed through as it is (objects allow additional properties), so adding one breaks no client
 and no response check. `IntakeSchema` is the cases layer's (app/cases/intake_schema.py: the CLI
-loads intake with it too); the API uses and describes it as it is."""
+loads intake with it too); the API uses and describes it as it is. So is `CaseListArgsSchema`
+(app/cases/list_args.py: the combined query page loads its filters with it too)."""
 
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, fields, post_dump, validate
+from marshmallow import INCLUDE, Schema, fields, post_dump
 
 from app import fields as f
 from app.cases.intake_schema import IntakeSchema as IntakeSchema  # the cases layer's rule
-from app.models.case import STATUSES
-from app.models.catalog import CASE_TYPES, CHANNELS
+from app.cases.list_args import SORTS as SORTS  # the cases layer's rule (the page loads it too)
+from app.cases.list_args import CaseListArgsSchema as CaseListArgsSchema
 
 
 class Out(Schema):
@@ -49,23 +50,6 @@ class TokenSchema(Out):
     token_type = fields.String()
     expires_in = fields.Integer()
     user = fields.Nested(TokenUserSchema)
-
-
-SORTS = ["created_at", "-created_at", "handle_due_at", "-handle_due_at", "number", "-number"]
-
-
-class CaseListArgsSchema(Schema):
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    department_id = f.Id()
-    case_type = fields.String(validate=validate.OneOf(list(CASE_TYPES)))
-    channel = fields.String(validate=validate.OneOf(CHANNELS))
-    created_from = f.Date()
-    created_to = f.Date()
-    overdue = f.QueryBoolean()
-    q = f.Text(100, min_length=2)
-    page = f.Integer(minimum=1, maximum=100000, load_default=1)
-    per_page = f.Integer(minimum=1, maximum=200, load_default=20)
-    sort = fields.String(load_default="-created_at", validate=validate.OneOf(SORTS))
 
 
 class InboxArgsSchema(Schema):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from typing import Any, Required, TypedDict
 
@@ -248,6 +248,17 @@ def list_cases(user: User, args: CaseListArgs) -> CasePage:
     ):
         rows, total, capped = _scoped_page(dept_ids, args, now)
         return _list_body(rows, total, capped, args, now)
+    query = _filtered(user, args, dept_ids, now)
+    query = query.order_by(SORTS[args["sort"]], Case.id.desc())
+    rows, total, capped = _page(query, args["page"], args["per_page"])
+    return _list_body(rows, total, capped, args, now)
+
+
+def _filtered(
+    user: User, args: CaseListArgs, dept_ids: list[int] | None, now: datetime
+) -> Select[Case]:
+    """The cases of the user's scope matching the list's filters (no order, no page): the
+    generic path of `list_cases`, and what `iter_cases` streams."""
     query = select(Case)
     visible = policy.visible_cases_clause(user, dept_ids)
     if visible is not None and not _at_department_in_scope(args, dept_ids):
@@ -277,9 +288,7 @@ def list_cases(user: User, args: CaseListArgs) -> CasePage:
                 Case.citizen_name.like(f"%{text}%", escape="\\"),
             )
         )
-    query = query.order_by(SORTS[args["sort"]], Case.id.desc())
-    rows, total, capped = _page(query, args["page"], args["per_page"])
-    return _list_body(rows, total, capped, args, now)
+    return query
 
 
 def _at_department_in_scope(args: CaseListArgs, dept_ids: list[int] | None) -> bool:
@@ -300,6 +309,41 @@ def _list_body(
         "total": total,
         "total_capped": capped,
     }
+
+
+# --- The same list, streamed (exports): every matching case, not a page of them ---------------
+
+# Rows fetched per round trip when streaming (a server-side cursor on PostgreSQL).
+STREAM_BATCH = 1000
+
+
+def count_cases_up_to(user: User, args: CaseListArgs, cap: int) -> int:
+    """How many cases `iter_cases` would yield, counted up to `cap` + 1 (more than `cap`)."""
+    now = clock.now()
+    dept_ids = policy.scope_department_ids(user)
+    if dept_ids == []:
+        return 0
+    ids = _filtered(user, args, dept_ids, now).with_only_columns(Case.id).limit(cap + 1)
+    count: int = db.session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
+    return count
+
+
+def iter_cases(user: User, args: CaseListArgs, batch: int = STREAM_BATCH) -> Iterator[CaseSummary]:
+    """Every case of the user's scope matching the list's filters, in the list's order, as the
+    list's `summary` (so with its masking), fetched `batch` rows at a time: the whole result is
+    never in memory. Paging arguments are ignored."""
+    now = clock.now()
+    dept_ids = policy.scope_department_ids(user)
+    if dept_ids == []:
+        return
+    types = _case_types()
+    query = _filtered(user, args, dept_ids, now).order_by(SORTS[args["sort"]], Case.id.desc())
+    result = db.session.execute(query.execution_options(yield_per=batch))
+    for cases in result.scalars().partitions():
+        for case in cases:
+            yield summary(case, types, now)
+        for case in cases:  # done with them: nothing keeps a streamed row in the session
+            db.session.expunge(case)
 
 
 def inbox(user: User, args: InboxArgs) -> InboxPage:

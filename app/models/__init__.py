@@ -3,6 +3,7 @@
 from app.models.case import Case, CaseDepartment, CaseEvent, CaseNumberCounter, OpenTask
 from app.models.catalog import CaseType, Category, Holiday, TimeLimit
 from app.models.org import Department, LeaderScope, Role, User, user_roles
+from app.models.saved_query import SavedQuery
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "OpenTask",
     "ProcessVersion",
     "Role",
+    "SavedQuery",
     "TimeLimit",
     "User",
     "WorkflowInstance",

@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.pages import actions, assets, auth, errors, home, i18n, navigation, session
+from app.pages import (
+    actions,
+    assets,
+    auth,
+    errors,
+    export,
+    home,
+    i18n,
+    navigation,
+    query,
+    session,
+    timing,
+)
 
 
 def init_pages(app: Flask) -> None:
@@ -21,3 +33,7 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(actions.bp)
+    app.register_blueprint(query.bp)
+    app.register_blueprint(export.bp)
+    export.init_audit_log(app)
+    timing.init_timing(app)
