@@ -9,6 +9,7 @@ else Chinese; the browser's Accept-Language is not asked.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, redirect, request, session
@@ -42,6 +43,12 @@ def choose_language():
     return redirect(local_target(request.form.get("next")))
 
 
+def when(value: datetime | None, missing: str = "—") -> str:
+    """A stored time as pages show it: "2026-03-02 10:00". The database keeps naive local
+    times (app/timefmt.py), which Babel's datetimeformat would take for UTC."""
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else missing
+
+
 def init_i18n(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
@@ -49,4 +56,5 @@ def init_i18n(app: Flask) -> None:
     # {{ task.title|label }}: a bilingual title ("派单 dispatch", or {"zh", "en"}) in the page's
     # language.
     app.jinja_env.filters["label"] = lambda title, fallback="": label_of(title, fallback)
+    app.jinja_env.filters["when"] = when
     app.register_blueprint(bp)
