@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.pages import actions, assets, auth, errors, home, i18n, navigation, session
+from app.pages import (
+    actions,
+    assets,
+    auth,
+    dispatch,
+    errors,
+    home,
+    i18n,
+    inbox,
+    listing,
+    navigation,
+    revisit,
+    session,
+)
 
 
 def init_pages(app: Flask) -> None:
@@ -17,7 +30,11 @@ def init_pages(app: Flask) -> None:
     i18n.init_i18n(app)
     errors.init_page_errors(app)
     navigation.init_navigation(app)
+    listing.init_listing(app)
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(actions.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(dispatch.bp)
+    app.register_blueprint(revisit.bp)

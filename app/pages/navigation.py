@@ -22,6 +22,9 @@ class NavItem:
 # Pages add their entry here when they arrive (in the order of the bar).
 MENU: list[NavItem] = [
     NavItem("pages_home.home", _l("Home"), frozenset()),
+    NavItem("pages_inbox.inbox", _l("Inbox"), frozenset({"handler", "dispatcher"})),
+    NavItem("pages_dispatch.dispatch", _l("Dispatch"), frozenset({"dispatcher"})),
+    NavItem("pages_revisit.revisit", _l("Revisit"), frozenset({"revisit"})),
 ]
 
 
