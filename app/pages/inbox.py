@@ -31,7 +31,7 @@ def _render(
     status: int = 200,
 ):
     user = signed_in()
-    counts = worklists.inbox_counts(user, query.filters)
+    counts = worklists.inbox_counts(user)
     page = worklists.inbox_tab(user, query.tab, query.filters, query.sort, query.page, 20)
     template = "pages/inbox_body.html" if request.headers.get("HX-Request") else "pages/inbox.html"
     return (

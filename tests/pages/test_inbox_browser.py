@@ -117,9 +117,17 @@ def test_a_dispatcher_finds_a_department_by_its_pinyin_initials(desk, api, dept)
     sent_to(api, dept, "housing")
     at(10)
 
+    gone = api.create(content="楼下餐馆油烟扰民")
     tab = desk("dispatcher")
     tab.click("nav >> text=派单")
     tab.wait_for_selector('[data-testid="waiting"]')
+    # A colleague dispatches one meanwhile: its form says so in its place, the page stays.
+    api.act(gone["id"], "transfer", "dispatcher", target_department_id=dept("water"))
+    row(tab, gone).locator('[data-testid="open-transfer"]').click()
+    error = tab.locator('[data-testid="inline-error"]')
+    error.wait_for()
+    assert "此操作当前不可用" in error.inner_text()
+    assert tab.locator('[data-testid="waiting"]').count() == 1
     row(tab, case).locator('[data-testid="open-transfer"]').click()
     search = tab.locator('[data-picker-search="transfer-target_department_id"]')
     search.wait_for()
