@@ -101,6 +101,14 @@ class Config:
     HANDLING_CLOCK_STARTS_AT = os.environ.get("MINQING_HANDLING_CLOCK_STARTS_AT", "sign")
     # Whether the handling clock stops while a return or extension request awaits a decision.
     PAUSE_CLOCK_WHILE_DECIDING = os.environ.get("MINQING_PAUSE_CLOCK", "1") == "1"
+    # Deadline warnings (预警; app/deadlines/standing.py, the one rule the inbox's countdown and
+    # the warnings share): a running deadline is a warning in the last FRACTION of its clock's
+    # limit, but no earlier than WORKING_HOURS of working time before it (a 4 h sign-for limit
+    # turns amber in its last hour, a 10-day handling limit on its last working day).
+    DEADLINE_WARNING_FRACTION = float(os.environ.get("MINQING_DEADLINE_WARNING_FRACTION", "0.25"))
+    DEADLINE_WARNING_WORKING_HOURS = float(
+        os.environ.get("MINQING_DEADLINE_WARNING_WORKING_HOURS", "8")
+    )
     WORKDAY_START = os.environ.get("MINQING_WORKDAY_START", "09:00")
     WORKDAY_END = os.environ.get("MINQING_WORKDAY_END", "17:00")
 

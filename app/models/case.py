@@ -120,6 +120,9 @@ class OpenTask(Model):
     __tablename__ = "open_task"
     __table_args__ = (
         Index("ix_open_task_dept_due", "department_id", "due_at"),
+        # A centre's work lists ask for one task name at a time (its dispatch queue among tens
+        # of thousands of revisit tasks): app/cases/worklists.py.
+        Index("ix_open_task_dept_task_due", "department_id", "task_name", "due_at"),
         Index("ix_open_task_from_dept", "from_department_id"),
         UniqueConstraint("case_id", "task_uuid"),
     )

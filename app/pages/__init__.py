@@ -13,12 +13,16 @@ from app.pages import (
     actions,
     assets,
     auth,
+    dispatch,
     errors,
     export,
     home,
     i18n,
+    inbox,
+    listing,
     navigation,
     query,
+    revisit,
     session,
     timing,
 )
@@ -29,6 +33,7 @@ def init_pages(app: Flask) -> None:
     i18n.init_i18n(app)
     errors.init_page_errors(app)
     navigation.init_navigation(app)
+    listing.init_listing(app)
     app.register_blueprint(assets.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
@@ -37,3 +42,6 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(export.bp)
     export.init_audit_log(app)
     timing.init_timing(app)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(dispatch.bp)
+    app.register_blueprint(revisit.bp)

@@ -13,9 +13,10 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, redirect, request, session
-from flask_babel import Babel
+from flask_babel import Babel, format_datetime
 from flask_login import current_user
 
+from app import timefmt
 from app.extensions import db
 from app.pages.redirects import local_target
 from app.pages.schema_form import label_of
@@ -43,10 +44,14 @@ def choose_language():
     return redirect(local_target(request.form.get("next")))
 
 
-def when(value: datetime | None, missing: str = "—") -> str:
-    """A stored time as pages show it: "2026-03-02 10:00". The database keeps naive local
-    times (app/timefmt.py), which Babel's datetimeformat would take for UTC."""
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else missing
+def when(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm", missing: str = "—") -> str:
+    """A stored time as the city reads it: {{ case.created_at|when }} -> "2026-03-02 10:00".
+    Stored times are naive local times (app/timefmt.py); Babel would take a naive time for UTC
+    and shift it into the city's zone, so it is given its zone first."""
+    if value is None:
+        return missing
+    aware = value.replace(tzinfo=timefmt.zone()) if value.tzinfo is None else value
+    return str(format_datetime(aware, fmt))
 
 
 def init_i18n(app: Flask) -> None:

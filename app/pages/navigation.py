@@ -23,6 +23,9 @@ class NavItem:
 MENU: list[NavItem] = [
     NavItem("pages_home.home", _l("Home"), frozenset()),
     NavItem("pages_query.query", _l("Combined query"), frozenset()),
+    NavItem("pages_inbox.inbox", _l("Inbox"), frozenset({"handler", "dispatcher"})),
+    NavItem("pages_dispatch.dispatch", _l("Dispatch"), frozenset({"dispatcher"})),
+    NavItem("pages_revisit.revisit", _l("Revisit"), frozenset({"revisit"})),
 ]
 
 

@@ -9,6 +9,7 @@ A field named `*department_id` is a department picker, `*department_ids` a multi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,8 @@ from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from werkzeug.datastructures import MultiDict
+
+from app.ids import parse_id
 
 LONG_TEXT = 200  # characters from which a string is a text box
 
@@ -107,24 +110,41 @@ def read_form(
             raw = [v for v in form.getlist(name) if v.strip()]
             if not raw:
                 continue
-            try:
-                data[name] = [int(v) for v in raw]
-            except ValueError:
+            ids = [parse_id(v.strip()) for v in raw]
+            if None in ids:
                 errors[name] = [_("Choose from the list.")]
+            else:
+                data[name] = ids
         elif kind == "checkbox":
             data[name] = form.get(name) in ("1", "on", "true", "y")
         else:
             raw_value = form.get(name, "")
             if raw_value == "" or raw_value is None:
                 continue
-            if kind in ("integer", "department"):
-                try:
-                    data[name] = int(raw_value)
-                except ValueError:
+            if kind == "department":
+                dept_id = parse_id(raw_value.strip())
+                if dept_id is None:
+                    errors[name] = [_("Choose from the list.")]
+                else:
+                    data[name] = dept_id
+            elif kind == "integer":
+                number = _int32(raw_value)
+                if number is None:
                     errors[name] = [_("Enter a whole number.")]
+                else:
+                    data[name] = number
             else:
                 data[name] = raw_value
     return data, errors
+
+
+def _int32(text: str) -> int | None:
+    """A whole number a 32-bit column holds (the database refuses larger ones: a 500)."""
+    text = text.strip()
+    if not re.fullmatch(r"[+-]?[0-9]{1,10}", text):
+        return None
+    value = int(text)
+    return value if -(2**31) <= value < 2**31 else None
 
 
 def check(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, list[str]]:

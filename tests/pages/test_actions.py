@@ -84,3 +84,20 @@ def test_an_action_not_open_now_is_refused(api, client, page_login, dept):
     page_login("dispatcher")  # the sender: may recall, not sign
     resp = client.get(f"/cases/{case['id']}/actions/sign")
     assert resp.status_code == 409
+
+
+def test_a_department_id_out_of_range_is_marked_not_a_500(api, client, page_login, dept):
+    case = api.create()
+    page_login("dispatcher")
+    task = api.get(case["id"])["open_tasks"][0]["task_id"]
+    html = client.get(f"/cases/{case['id']}/actions/transfer?task_id={task}").get_data(
+        as_text=True
+    )
+    before = snapshot()
+    resp = client.post(
+        f"/cases/{case['id']}/actions/transfer",
+        data={"csrf_token": csrf_of(html), "task_id": task, "target_department_id": "99999999999"},
+    )
+    assert resp.status_code == 422
+    assert 'data-testid="error-target_department_id"' in resp.get_data(as_text=True)
+    assert snapshot() == before

@@ -51,4 +51,8 @@ def test_an_integer_field_that_is_not_a_number_is_marked(app):
         data, unreadable = read_form(schema, MultiDict({"target_department_id": "abc"}))
     assert fields["target_department_id"].kind == "department"
     assert fields["co_department_ids"].kind == "departments"
-    assert unreadable == {"target_department_id": ["Enter a whole number."]}
+    assert unreadable == {"target_department_id": ["Choose from the list."]}
+    for out_of_range in ("99999999999", "2147483648", "-1", "٣"):
+        with app.test_request_context(), force_locale("en"):
+            _data, unreadable = read_form(schema, MultiDict({"target_department_id": out_of_range}))
+        assert unreadable == {"target_department_id": ["Choose from the list."]}, out_of_range
