@@ -198,4 +198,6 @@ def caller_history(user: User, phone: str, limit: int = HISTORY_LIMIT) -> Caller
 
 def type_codes() -> queries.Names:
     """Case type codes by id, as summaries name the type."""
-    return dict(db.session.execute(select(CaseType.id, CaseType.code)).tuples().all())
+    return {
+        type_id: code for type_id, code in db.session.execute(select(CaseType.id, CaseType.code))
+    }

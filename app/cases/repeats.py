@@ -48,8 +48,8 @@ SHOWN = 5
 
 class Repeat(TypedDict):
     case: queries.CaseSummary
-    same_phone: bool
-    similar_address: bool
+    same_phone: bool  # the first reason: the caller's phone
+    similar: bool  # the second: similar content at a similar address
     similarity: float  # of the contents, 0..1 (0 when there was no content to compare)
     closed: bool  # a closed case takes no more calls: a new case, then
 
@@ -93,7 +93,7 @@ def likely_repeats(
     by_phone = _by_phone(user, phone, since, scope)
     by_address = _by_address(address, since, scope)
     words = bigrams(content) if len(normalise(content)) >= MIN_CONTENT else frozenset()
-    found: list[tuple[float, datetime, Repeat]] = []
+    found: list[tuple[bool, float, datetime, Repeat]] = []
     types = None
     for case_id, case in {**by_address, **by_phone}.items():
         score = similarity(words, bigrams(case.content)) if words else 0.0
@@ -105,13 +105,13 @@ def likely_repeats(
         repeat: Repeat = {
             "case": queries.summary(case, types, now, user),
             "same_phone": same_phone,
-            "similar_address": case_id in by_address,
+            "similar": similar,
             "similarity": round(score, 2),
             "closed": case.status == CLOSED,
         }
-        found.append(((1.0 if same_phone else 0.0) + score, case.created_at, repeat))
-    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
-    return [repeat for _score, _at, repeat in found[:shown]]
+        found.append((same_phone, score, case.created_at, repeat))
+    found.sort(key=lambda item: item[:3], reverse=True)
+    return [item[3] for item in found[:shown]]
 
 
 def _by_phone(

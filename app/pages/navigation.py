@@ -22,6 +22,7 @@ class NavItem:
 # Pages add their entry here when they arrive (in the order of the bar).
 MENU: list[NavItem] = [
     NavItem("pages_home.home", _l("Home"), frozenset()),
+    NavItem("pages_intake.form", _l("Intake"), frozenset({"agent", "dispatcher"})),
 ]
 
 
