@@ -19,6 +19,7 @@ from app.deadlines import service as deadlines
 from app.extensions import db
 from app.models import (
     Case,
+    CaseContact,
     CaseDepartment,
     CaseEvent,
     CaseNumberCounter,
@@ -30,7 +31,15 @@ from app.models import (
 from app.seed.city import seed_city
 
 PASSWORD = "test-pass"
-CASE_TABLES = (CaseEvent, OpenTask, CaseDepartment, WorkflowInstance, Case, CaseNumberCounter)
+CASE_TABLES = (
+    CaseContact,
+    CaseEvent,
+    OpenTask,
+    CaseDepartment,
+    WorkflowInstance,
+    Case,
+    CaseNumberCounter,
+)
 
 
 def _database_url(tmp: Path) -> str:

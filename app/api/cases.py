@@ -10,12 +10,15 @@ from app.api.schemas import (
     ActionBodySchema,
     CaseDetailSchema,
     CaseListArgsSchema,
+    ContactListSchema,
+    ContactOutSchema,
+    ContactSchema,
     CreatedCaseSchema,
     IntakeSchema,
     PageSchema,
 )
 from app.auth.tokens import current_user
-from app.cases import queries, service
+from app.cases import contacts, queries, service
 from app.clock import clock
 from app.config import Config
 from app.deadlines.service import status_words
@@ -74,6 +77,33 @@ class CaseDetail(MethodView):
         """A case by id or number: fields, status, timeline, open tasks, my allowed actions."""
         user = current_user()
         return queries.detail(user, queries.get_visible_case(user, ref))
+
+
+@blp.route("/<id:case_id>/contacts")
+class CaseContacts(MethodView):
+    @blp.response(200, ContactListSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, case_id: int):
+        """The calls merged into a case (重复来电), oldest first."""
+        user = current_user()
+        case = queries.get_visible_case(user, str(case_id))
+        return {"items": contacts.contacts_of(user, case)}
+
+    @blp.arguments(ContactSchema)
+    @blp.response(201, ContactOutSchema)
+    @blp.alt_response(409, description="`case_closed`: a call about a closed case is a new case")
+    @blp.doc(security=SECURITY)
+    def post(self, body, case_id: int):
+        """Merge a call into an open case instead of opening a new one (重复诉求归并).
+
+        The case records the contact (caller, channel, what they said, who took it) and a
+        `contact` event on its timeline. Agents, dispatchers and administrators, on a case of
+        their scope.
+        """
+        _case, item = contacts.add_contact(
+            case_id, contacts.Contact(**body), current_user(), client_ip=request.remote_addr or ""
+        )
+        return item
 
 
 def _action_view(action_name: str, doc: str, description: str):

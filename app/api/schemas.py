@@ -5,14 +5,17 @@ the database's range, booleans are booleans. Outputs are `Out` schemas: the fiel
 here are typed in the OpenAPI document, and a field a query adds that is not declared yet is
 passed through as it is (objects allow additional properties), so adding one breaks no client
 and no response check. `IntakeSchema` is the cases layer's (app/cases/intake_schema.py: the CLI
-loads intake with it too); the API uses and describes it as it is. So is `CaseListArgsSchema`
-(app/cases/list_args.py: the combined query page loads its filters with it too)."""
+loads intake with it too), and so are `ContactSchema` (app/cases/contacts.py) and
+`CaseListArgsSchema` (app/cases/list_args.py: the combined query page loads its filters with it
+too); the API uses and describes them as they are (the intake page draws its forms from the
+descriptions)."""
 
 from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, post_dump
 
 from app import fields as f
+from app.cases.contacts import ContactSchema as ContactSchema  # the cases layer's rule
 from app.cases.intake_schema import IntakeSchema as IntakeSchema  # the cases layer's rule
 from app.cases.list_args import SORTS as SORTS  # the cases layer's rule (the page loads it too)
 from app.cases.list_args import CaseListArgsSchema as CaseListArgsSchema
@@ -71,7 +74,13 @@ class CaseSummarySchema(Out):
     number = fields.String()
     channel = fields.String()
     citizen_name = fields.String()
-    citizen_phone = fields.String()
+    citizen_phone = fields.String(
+        metadata={
+            "description": "masked (138****1111) on a confidential case for all but agents "
+            "and dispatchers; citizen_name likewise (张*)"
+        }
+    )
+    confidential = fields.Boolean(metadata={"description": "保密: the citizen is shown masked"})
     content = fields.String()
     case_type = fields.String(allow_none=True)
     priority = fields.String()
@@ -183,3 +192,21 @@ class InboxItemSchema(Out):
 
 class InboxPageSchema(PagingSchema):
     items = fields.List(fields.Nested(InboxItemSchema))
+
+
+class ContactOutSchema(Out):
+    """A call merged into a case (重复诉求归并); the caller masked as the case's citizen is."""
+
+    id = fields.Integer()
+    case_id = fields.Integer()
+    case_number = fields.String()
+    at = f.DateTime()
+    channel = fields.String()
+    caller_name = fields.String()
+    caller_phone = fields.String()
+    content = fields.String()
+    user = fields.String(allow_none=True, metadata={"description": "who recorded the call"})
+
+
+class ContactListSchema(Out):
+    items = fields.List(fields.Nested(ContactOutSchema))

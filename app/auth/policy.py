@@ -19,6 +19,11 @@ union of what their roles grant:
 "Sent into" means a task of the case opened at the department: the case then has a
 case_department row there, kept forever (a department still sees a case it returned).
 
+Confidential cases (保密): the citizen's name and phone are shown only to the roles that take
+and route the calls (`CITIZEN_ROLES`: agents and dispatchers); every other role reads them
+masked (`sees_citizen`), and may not find such a case by them either
+(`citizen_searchable_clause`): a search by phone or name that found it would reveal whose it is.
+
 Acting needs the right role and being the task's department (or, for a recall, its sender);
 only the desk roles act, so whoever may act on a task may also see its case. The inbox is the
 tasks the user may act on at their own department; leaders, oversight, administrators, agents
@@ -30,7 +35,7 @@ from __future__ import annotations
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import exists, false, or_, select
+from sqlalchemy import ColumnElement, exists, false, or_, select
 
 from app.errors import Forbidden
 from app.extensions import db
@@ -44,8 +49,10 @@ ALL_CASES_ROLES = frozenset({"oversight", "admin"})
 # subtree and act on its tasks. The only roles that act (tests/auth checks the forms).
 DESK_ROLES = frozenset({"agent", "dispatcher", "revisit", "handler"})
 LEADER = "leader"
-# Roles that register cases (受理).
+# Roles that register cases (受理) and record a repeat call on a case (重复诉求归并).
 ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin"})
+# Roles that see a confidential case's citizen (name and phone) unmasked.
+CITIZEN_ROLES = frozenset({"agent", "dispatcher"})
 
 
 def sees_everything(user: User) -> bool:
@@ -116,6 +123,32 @@ def check_accept(user: User) -> None:
         raise Forbidden(
             "role_not_allowed", "您的角色不能受理工单", "Your roles cannot accept cases"
         )
+
+
+def check_add_contact(user: User) -> None:
+    """Who may merge a call into an existing case: whoever may register it as a new one."""
+    if not (user.role_codes & ACCEPT_ROLES):
+        raise Forbidden(
+            "role_not_allowed", "您的角色不能登记来电", "Your roles cannot record calls on cases"
+        )
+
+
+def sees_confidential_citizens(user: User) -> bool:
+    """Whether the user reads the citizen of every case in their scope, confidential or not."""
+    return bool(user.role_codes & CITIZEN_ROLES)
+
+
+def sees_citizen(user: User, case: Case) -> bool:
+    """Whether the user may read this case's citizen name and phone unmasked."""
+    return not case.confidential or sees_confidential_citizens(user)
+
+
+def citizen_searchable_clause(user: User) -> ColumnElement[bool] | None:
+    """A WHERE clause on Case for the cases the user may find by the citizen's name or phone
+    (None: every case of their scope). AND it with any condition on those columns."""
+    if sees_confidential_citizens(user):
+        return None
+    return Case.confidential.is_(False)
 
 
 @cache

@@ -53,11 +53,19 @@ def _checked(value: str, code: str, name: str, name_zh: str) -> str:
     return value
 
 
+# Fields added to the intake after fingerprints were first kept, with their defaults: left out
+# of the fingerprint while they hold them, so that a key stored before a field existed still
+# matches its replay.
+_LATER_FIELDS = {"confidential": False}
+
+
 def fingerprint(intake: Intake) -> str:
     """sha256 of the intake as the service received it: every field, defaults filled in."""
-    canonical = json.dumps(
-        dataclasses.asdict(intake), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+    body = dataclasses.asdict(intake)
+    for name, default in _LATER_FIELDS.items():
+        if body.get(name) == default:
+            del body[name]
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import engine
 from app.auth import policy
-from app.cases import idempotency, query_password
+from app.cases import idempotency, query_password, repeats
 from app.cases.numbering import next_number
 from app.cases.projection import Projection, project
 from app.cases.unit_of_work import Event, UnitOfWork
@@ -42,6 +42,8 @@ class Intake:
     category: str | None = None
     answered: bool = False
     answer: str = ""
+    # 保密: the citizen's name and phone are masked for all but agents and dispatchers.
+    confidential: bool = False
     # The sending system's own id for the demand (Open311 service_request_id, IVR call id):
     # an idempotency key when no Idempotency-Key header is sent.
     external_id: str | None = None
@@ -105,13 +107,24 @@ def _references(intake: Intake) -> _References:
     ).one()
     if case_type_id is None:
         raise Invalid(
-            "unknown_case_type", "诉求类型不存在", f"Unknown case type '{intake.case_type}'"
+            "unknown_case_type",
+            "诉求类型不存在",
+            f"Unknown case type '{intake.case_type}'",
+            field="case_type",
         )
     if intake.category and category_id is None:
-        raise Invalid("unknown_category", "分类不存在", f"Unknown category '{intake.category}'")
+        raise Invalid(
+            "unknown_category",
+            "分类不存在",
+            f"Unknown category '{intake.category}'",
+            field="category",
+        )
     if intake.answered and not intake.answer.strip():
         raise Invalid(
-            "answer_required", "即办件需填写答复内容", "A case answered at intake needs the answer"
+            "answer_required",
+            "即办件需填写答复内容",
+            "A case answered at intake needs the answer",
+            field="answer",
         )
     if version_id is None:
         raise DomainError(
@@ -148,6 +161,8 @@ def _create(
             citizen_name=intake.citizen_name,
             citizen_phone=intake.citizen_phone,
             citizen_address=intake.citizen_address,
+            address_key=repeats.address_key(intake.citizen_address),
+            confidential=intake.confidential,
             content=intake.content,
             case_type_id=refs.case_type_id,
             category_id=refs.category_id,

@@ -7,10 +7,21 @@ from datetime import date, datetime, time
 from typing import Any, Required, TypedDict
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Row, Select, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from app.auth import policy
-from app.cases import handlers, scope_index
+from app.cases import handlers, masking, scope_index
 from app.clock import clock
 from app.deadlines import overdue
 from app.deadlines import service as deadlines
@@ -68,8 +79,9 @@ class CaseSummary(TypedDict):
     id: int
     number: str
     channel: str
-    citizen_name: str
+    citizen_name: str  # masked where the viewer may not see a confidential case's citizen
     citizen_phone: str
+    confidential: bool
     content: str
     case_type: str | None
     priority: str
@@ -175,13 +187,18 @@ def _case_type_id(code: str) -> int | None:
     return db.session.scalar(select(CaseType.id).filter_by(code=code))
 
 
-def summary(case: Case, types: Names, now: datetime) -> CaseSummary:
+def summary(case: Case, types: Names, now: datetime, viewer: User) -> CaseSummary:
+    """A case as lists show it to `viewer`: a confidential case's citizen masked unless the
+    viewer may see it (app/auth/policy.py `sees_citizen`). Every list, detail, inbox row and
+    export is built from here, so the mask holds wherever a case is shown."""
+    name, phone = masking.citizen_of(viewer, case, case.citizen_name, case.citizen_phone)
     return {
         "id": case.id,
         "number": case.number,
         "channel": case.channel,
-        "citizen_name": case.citizen_name,
-        "citizen_phone": case.citizen_phone,
+        "citizen_name": name,
+        "citizen_phone": phone,
+        "confidential": case.confidential,
         "content": case.content,
         "case_type": types.get(case.case_type_id),
         "priority": case.priority,
@@ -240,18 +257,18 @@ def list_cases(user: User, args: CaseListArgs) -> CasePage:
     now = clock.now()
     dept_ids = policy.scope_department_ids(user)
     if dept_ids == []:  # a scope with no case in it
-        return _list_body([], 0, False, args, now)
+        return _list_body([], 0, False, args, now, user)
     if (
         dept_ids
         and args["sort"] in scope_index.SORTS
         and set(args) - {"page", "per_page", "sort"} <= scope_index.FILTERS
     ):
         rows, total, capped = _scoped_page(dept_ids, args, now)
-        return _list_body(rows, total, capped, args, now)
+        return _list_body(rows, total, capped, args, now, user)
     query = _filtered(user, args, dept_ids, now)
     query = query.order_by(SORTS[args["sort"]], Case.id.desc())
     rows, total, capped = _page(query, args["page"], args["per_page"])
-    return _list_body(rows, total, capped, args, now)
+    return _list_body(rows, total, capped, args, now, user)
 
 
 def _filtered(
@@ -280,15 +297,26 @@ def _filtered(
         query = query.where(cond if args["overdue"] else ~cond)
     if "q" in args:
         text = args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        phone = citizen_like(user, Case.citizen_phone, f"%{text}%")
+        name = citizen_like(user, Case.citizen_name, f"%{text}%")
         query = query.where(
             or_(
                 Case.number.like(f"{text}%", escape="\\"),
-                Case.citizen_phone.like(f"%{text}%", escape="\\"),
+                phone,
                 Case.content.like(f"%{text}%", escape="\\"),
-                Case.citizen_name.like(f"%{text}%", escape="\\"),
+                name,
             )
         )
     return query
+
+
+def citizen_like(user: User, column: Any, pattern: str) -> ColumnElement[bool]:
+    """`column LIKE pattern` (backslash escapes) on a citizen's name or phone, for this user:
+    a confidential case is not found by a citizen the user may not see (policy). Each arm of a
+    search stays one index's (the BitmapOr of the trigram indexes on PostgreSQL)."""
+    cond: ColumnElement[bool] = column.like(pattern, escape="\\")
+    searchable = policy.citizen_searchable_clause(user)
+    return cond if searchable is None else and_(searchable, cond)
 
 
 def _at_department_in_scope(args: CaseListArgs, dept_ids: list[int] | None) -> bool:
@@ -299,11 +327,16 @@ def _at_department_in_scope(args: CaseListArgs, dept_ids: list[int] | None) -> b
 
 
 def _list_body(
-    rows: Sequence[Case], total: int, capped: bool, args: CaseListArgs, now: datetime
+    rows: Sequence[Case],
+    total: int,
+    capped: bool,
+    args: CaseListArgs,
+    now: datetime,
+    viewer: User,
 ) -> CasePage:
     types = _case_types()
     return {
-        "items": [summary(c, types, now) for c in rows],
+        "items": [summary(c, types, now, viewer) for c in rows],
         "page": args["page"],
         "per_page": args["per_page"],
         "total": total,
@@ -341,7 +374,7 @@ def iter_cases(user: User, args: CaseListArgs, batch: int = STREAM_BATCH) -> Ite
     result = db.session.execute(query.execution_options(yield_per=batch))
     for cases in result.scalars().partitions():
         for case in cases:
-            yield summary(case, types, now)
+            yield summary(case, types, now, user)
         for case in cases:  # done with them: nothing keeps a streamed row in the session
             db.session.expunge(case)
 
@@ -352,7 +385,7 @@ def inbox(user: User, args: InboxArgs) -> InboxPage:
     now = clock.now()
     mine = policy.inbox_clause(user)
     if mine is None:  # the user's roles act on no task
-        return _inbox_body([], 0, args, now)
+        return _inbox_body([], 0, args, now, user)
     conds = [mine]
     if "task" in args:
         conds.append(OpenTask.task_name == args["task"])
@@ -373,11 +406,15 @@ def inbox(user: User, args: InboxArgs) -> InboxPage:
     rows = db.session.execute(
         query.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
     ).all()
-    return _inbox_body(rows, total, args, now)
+    return _inbox_body(rows, total, args, now, user)
 
 
 def _inbox_body(
-    rows: Sequence[Row[OpenTask, Case]], total: int, args: InboxArgs, now: datetime
+    rows: Sequence[Row[OpenTask, Case]],
+    total: int,
+    args: InboxArgs,
+    now: datetime,
+    viewer: User,
 ) -> InboxPage:
     types = _case_types()
     return {
@@ -388,7 +425,7 @@ def _inbox_body(
                 "title": task.title,
                 "due_at": task.due_at,
                 "overdue": overdue.passed(task.due_at, now),
-                "case": summary(case, types, now),
+                "case": summary(case, types, now, viewer),
             }
             for task, case in rows
         ],
@@ -505,7 +542,7 @@ def detail(user: User, case: Case) -> CaseDetail:
     user_ids = {e.user_id for e in events if e.user_id is not None}
     names, users, types = _detail_names(dept_ids, user_ids, case)
     return {
-        **summary(case, types, now),
+        **summary(case, types, now, user),
         "citizen_address": case.citizen_address,
         "answered": case.answered,
         "answer": case.answer,

@@ -194,7 +194,7 @@ def _type_id(code: str) -> int | None:
     return found
 
 
-def _filter_conds(f: Filters, on_scope_rows: bool = False) -> list[ColumnElement[bool]]:
+def _filter_conds(user: User, f: Filters, on_scope_rows: bool = False) -> list[ColumnElement[bool]]:
     """The filters as conditions on the case (type, channel and intake time on the scope row's
     copies when the list is read from the scope index)."""
     conds: list[ColumnElement[bool]] = []
@@ -202,9 +202,9 @@ def _filter_conds(f: Filters, on_scope_rows: bool = False) -> list[ColumnElement
     if "number" in f:
         conds.append(Case.number.like(f"{_escaped(f['number'])}%", escape="\\"))
     if "phone" in f:
-        conds.append(Case.citizen_phone.like(f"%{_escaped(f['phone'])}%", escape="\\"))
+        conds.append(queries.citizen_like(user, Case.citizen_phone, f"%{_escaped(f['phone'])}%"))
     if "name" in f:
-        conds.append(Case.citizen_name.like(f"%{_escaped(f['name'])}%", escape="\\"))
+        conds.append(queries.citizen_like(user, Case.citizen_name, f"%{_escaped(f['name'])}%"))
     if "case_type" in f:
         type_id = _type_id(f["case_type"])
         column = CaseDepartment.case_type_id if on_scope_rows else Case.case_type_id
@@ -221,8 +221,8 @@ def _filter_conds(f: Filters, on_scope_rows: bool = False) -> list[ColumnElement
         conds.append(
             or_(
                 Case.number.like(f"{text}%", escape="\\"),
-                Case.citizen_phone.like(f"%{text}%", escape="\\"),
-                Case.citizen_name.like(f"%{text}%", escape="\\"),
+                queries.citizen_like(user, Case.citizen_phone, f"%{text}%"),
+                queries.citizen_like(user, Case.citizen_name, f"%{text}%"),
                 Case.content.like(f"%{text}%", escape="\\"),
             )
         )
@@ -239,11 +239,11 @@ def _capped(ids: Select[Any]) -> Count:
     return Count(min(total, TOTAL_CAP), total > TOTAL_CAP)
 
 
-def _task_ids(cond: ColumnElement[bool], f: Filters, with_case: bool) -> Select[Any]:
+def _task_ids(user: User, cond: ColumnElement[bool], f: Filters, with_case: bool) -> Select[Any]:
     query = select(OpenTask.id)
     if with_case or f:  # every filter is on the case
         query = query.join(Case, Case.id == OpenTask.case_id)
-    return query.where(cond, *_filter_conds(f))
+    return query.where(cond, *_filter_conds(user, f))
 
 
 def _done_clause(user: User) -> ColumnElement[bool]:
@@ -256,7 +256,7 @@ def _done_ids(user: User, f: Filters) -> Select[Any]:
     query = select(CaseDepartment.case_id)
     if {"number", "phone", "name", "q"} & set(f):
         query = query.join(Case, Case.id == CaseDepartment.case_id)
-    return query.where(_done_clause(user), *_filter_conds(f, on_scope_rows=True))
+    return query.where(_done_clause(user), *_filter_conds(user, f, on_scope_rows=True))
 
 
 def inbox_counts(user: User) -> dict[Tab, Count]:
@@ -275,11 +275,12 @@ def inbox_counts(user: User) -> dict[Tab, Count]:
         else:
             cond = _tab_clause(user, tab, now)
             assert cond is not None
-            out[tab] = _capped(_task_ids(cond, f, with_case=tab == "requests"))
+            out[tab] = _capped(_task_ids(user, cond, f, with_case=tab == "requests"))
     return out
 
 
 def _page_of_tasks(
+    user: User,
     cond: ColumnElement[bool] | None,
     f: Filters,
     order: Sequence[ColumnElement[Any]],
@@ -290,14 +291,14 @@ def _page_of_tasks(
 ) -> tuple[list[tuple[OpenTask, Case]], Count]:
     if cond is None:
         return [], Count(0, False)
-    count = _capped(_task_ids(cond, f, with_case))
+    count = _capped(_task_ids(user, cond, f, with_case))
     order = [*order, OpenTask.id.asc()]
     offset = (page - 1) * per_page
     if f or with_case:
         query = (
             select(OpenTask, Case)
             .join(Case, Case.id == OpenTask.case_id)
-            .where(cond, *_filter_conds(f))
+            .where(cond, *_filter_conds(user, f))
             .order_by(*order)
             .limit(per_page)
             .offset(offset)
@@ -387,13 +388,13 @@ def _note(event: CaseEvent) -> RequestNote:
     )
 
 
-def _names(page: WorkPage, now: datetime) -> WorkPage:
+def _names(page: WorkPage, now: datetime, viewer: User) -> WorkPage:
     """Fill the rows' summaries, the case types and the departments the rows mention."""
     page.case_types = {t.id: t for t in db.session.scalars(select(CaseType))}
     codes: queries.Names = {t.id: t.code for t in page.case_types.values()}
     ids: set[int] = set()
     for row in page.rows:
-        row.summary = queries.summary(row.case, codes, now)
+        row.summary = queries.summary(row.case, codes, now, viewer)
         if row.case.current_department_id is not None:
             ids.add(row.case.current_department_id)
         if row.task is not None:
@@ -416,15 +417,15 @@ def inbox_tab(user: User, tab: Tab, f: Filters, sort: Sort, page: int, per_page:
     intake first."""
     now = clock.now()
     if tab == "done":
-        return _names(_done_page(user, f, page, per_page), now)
+        return _names(_done_page(user, f, page, per_page), now, user)
     cond = _tab_clause(user, tab, now)
     pairs, count = _page_of_tasks(
-        cond, f, _by_due(sort), page, per_page, with_case=tab == "requests"
+        user, cond, f, _by_due(sort), page, per_page, with_case=tab == "requests"
     )
     rows = _task_rows(user, pairs, now, with_actions=tab != "requests")
     if tab == "requests":
         _with_requests(rows)
-    return _names(WorkPage(rows, count.total, count.capped, page, per_page), now)
+    return _names(WorkPage(rows, count.total, count.capped, page, per_page), now, user)
 
 
 def _done_page(user: User, f: Filters, page: int, per_page: int) -> WorkPage:
@@ -434,7 +435,7 @@ def _done_page(user: User, f: Filters, page: int, per_page: int) -> WorkPage:
     query = (
         select(Case)
         .join(CaseDepartment, CaseDepartment.case_id == Case.id)
-        .where(_done_clause(user), *_filter_conds(f, on_scope_rows=True))
+        .where(_done_clause(user), *_filter_conds(user, f, on_scope_rows=True))
         .order_by(CaseDepartment.created_at.desc(), CaseDepartment.case_id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -458,9 +459,9 @@ def to_dispatch(user: User, page: int, per_page: int) -> WorkPage:
     mine = policy.inbox_clause(user)
     cond = None if mine is None else and_(mine, OpenTask.task_name.in_(_tasks_offering("transfer")))
     order: list[ColumnElement[Any]] = [_urgency().asc(), OpenTask.created_at.asc()]
-    pairs, count = _page_of_tasks(cond, {}, order, page, per_page, by_case=True)
+    pairs, count = _page_of_tasks(user, cond, {}, order, page, per_page, by_case=True)
     rows = _task_rows(user, pairs, now, with_actions=True)
-    return _names(WorkPage(rows, count.total, count.capped, page, per_page), now)
+    return _names(WorkPage(rows, count.total, count.capped, page, per_page), now, user)
 
 
 def to_recall(user: User, page: int, per_page: int) -> WorkPage:
@@ -473,9 +474,9 @@ def to_recall(user: User, page: int, per_page: int) -> WorkPage:
         if tasks
         else None
     )
-    pairs, count = _page_of_tasks(cond, {}, _by_due("due"), page, per_page)
+    pairs, count = _page_of_tasks(user, cond, {}, _by_due("due"), page, per_page)
     rows = _task_rows(user, pairs, now, with_actions=True)
-    return _names(WorkPage(rows, count.total, count.capped, page, per_page), now)
+    return _names(WorkPage(rows, count.total, count.capped, page, per_page), now, user)
 
 
 def to_decide(user: User, page: int, per_page: int) -> WorkPage:
@@ -484,10 +485,10 @@ def to_decide(user: User, page: int, per_page: int) -> WorkPage:
     now = clock.now()
     mine = policy.inbox_clause(user)
     cond = None if mine is None else and_(mine, OpenTask.clock == DECISION_CLOCK)
-    pairs, count = _page_of_tasks(cond, {}, _by_due("due"), page, per_page)
+    pairs, count = _page_of_tasks(user, cond, {}, _by_due("due"), page, per_page)
     rows = _task_rows(user, pairs, now, with_actions=True)
     _with_requests(rows)
-    return _names(WorkPage(rows, count.total, count.capped, page, per_page), now)
+    return _names(WorkPage(rows, count.total, count.capped, page, per_page), now, user)
 
 
 # --- Revisit ----------------------------------------------------------------------------------
@@ -498,9 +499,9 @@ def to_revisit(user: User, page: int, per_page: int) -> WorkPage:
     now = clock.now()
     mine = policy.inbox_clause(user)
     cond = None if mine is None else and_(mine, OpenTask.task_name.in_(_tasks_offering("revisit")))
-    pairs, count = _page_of_tasks(cond, {}, _by_due("due"), page, per_page)
+    pairs, count = _page_of_tasks(user, cond, {}, _by_due("due"), page, per_page)
     rows = _task_rows(user, pairs, now, with_actions=True)
-    return _names(WorkPage(rows, count.total, count.capped, page, per_page), now)
+    return _names(WorkPage(rows, count.total, count.capped, page, per_page), now, user)
 
 
 # --- Reference ------------------------------------------------------------------------------

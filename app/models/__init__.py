@@ -2,12 +2,14 @@
 
 from app.models.case import Case, CaseDepartment, CaseEvent, CaseNumberCounter, OpenTask
 from app.models.catalog import CaseType, Category, Holiday, TimeLimit
+from app.models.contact import CaseContact
 from app.models.org import Department, LeaderScope, Role, User, user_roles
 from app.models.saved_query import SavedQuery
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
     "Case",
+    "CaseContact",
     "CaseDepartment",
     "CaseEvent",
     "CaseNumberCounter",

@@ -62,6 +62,14 @@ class Case(Model):
                 ("ix_case_name_trgm", "citizen_name"),
             )
         ),
+        # Likely repeats (app/cases/repeats.py): cases at an address starting with a prefix,
+        # accepted in the last days.
+        Index(
+            "ix_case_address_key_created",
+            "address_key",
+            "created_at",
+            postgresql_ops={"address_key": "varchar_pattern_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +83,12 @@ class Case(Model):
     citizen_name: Mapped[str] = mapped_column(String(100))
     citizen_phone: Mapped[str] = mapped_column(String(32), index=True)
     citizen_address: Mapped[str] = mapped_column(String(255), default="")
+    # The address as the repeat check compares it (app/cases/repeats.py `address_key`): set at
+    # intake; empty for cases accepted before it existed (older than the repeat window).
+    address_key: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # 保密: the citizen's name and phone are shown only to the roles app/auth/policy.py
+    # `sees_citizen` names, everywhere a case is shown or searched.
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=false())
     content: Mapped[str] = mapped_column(Text)
     case_type_id: Mapped[int] = mapped_column(ForeignKey("case_type.id"), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))

@@ -19,6 +19,7 @@ from app.pages import (
     home,
     i18n,
     inbox,
+    intake,
     listing,
     navigation,
     query,
@@ -45,3 +46,4 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(inbox.bp)
     app.register_blueprint(dispatch.bp)
     app.register_blueprint(revisit.bp)
+    app.register_blueprint(intake.bp)

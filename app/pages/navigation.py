@@ -26,6 +26,7 @@ MENU: list[NavItem] = [
     NavItem("pages_inbox.inbox", _l("Inbox"), frozenset({"handler", "dispatcher"})),
     NavItem("pages_dispatch.dispatch", _l("Dispatch"), frozenset({"dispatcher"})),
     NavItem("pages_revisit.revisit", _l("Revisit"), frozenset({"revisit"})),
+    NavItem("pages_intake.form", _l("Intake"), frozenset({"agent", "dispatcher"})),
 ]
 
 

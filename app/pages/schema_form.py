@@ -151,6 +151,12 @@ def check(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, list[
     """The schema's refusals of `data`, per field, in the page's language."""
     errors: dict[str, list[str]] = {}
     for error in Draft202012Validator(schema).iter_errors(data):
+        if error.validator == "required":
+            # One error per missing property, each naming the whole list: mark every one.
+            for missing in error.validator_value:
+                if missing not in (error.instance or {}):
+                    errors[missing] = [_("Required.")]
+            continue
         name, message = _explain(error)
         errors.setdefault(name, []).append(message)
     return errors

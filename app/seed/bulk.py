@@ -21,7 +21,7 @@ from datetime import timedelta
 from sqlalchemy import DateTime, Table, func, select, text
 
 from app import engine
-from app.cases import scope_index, service
+from app.cases import repeats, scope_index, service
 from app.clock import clock
 from app.deadlines import overdue
 from app.extensions import db
@@ -248,6 +248,7 @@ def clone_cases(
                 content=f"{rng.choice(PLACES)}{rng.choice(STREETS)}{n}号附近："
                 f"{rng.choice(DEMANDS)}{rng.choice(DETAILS)}",
             )
+            row["address_key"] = repeats.address_key(row["citizen_address"])
             # The flag the scheduler's overdue scan would have set by now.
             row["overdue"] = row["overdue"] or overdue.missed_handling(
                 row["status"], row["clock_paused_at"], row["handle_due_at"], now

@@ -405,6 +405,35 @@ def check_unknown_action(check: Check, operation: str, _dept_ids) -> None:
         check.fail(operation, f"answers differ between cases: {answers}")
 
 
+def check_contacts(check: Check, operation: str, _dept_ids) -> None:
+    """A case's repeat contacts: read only in scope, else as a missing case."""
+    for case in check.cases:
+        what = f"{operation} ('{case.label}')"
+        resp, body = check.call("GET", f"/api/v1/cases/{case.id}/contacts")
+        if check.sees(case):
+            if resp.status_code != 200:
+                check.fail(what, f"{resp.status_code} {body}; the case is in scope")
+            check.no_leak(what, resp, body)
+        else:
+            check.not_found_like_missing(what, resp, body, check.missing)
+
+
+def check_add_contact(check: Check, operation: str, _dept_ids) -> None:
+    """Merging a call into a case out of scope answers as on a missing case; a user who may not
+    register calls is refused on the role, whatever the case (nothing is merged in scope here:
+    the population must stay as it is)."""
+    call = {"caller_name": "某市民", "caller_phone": "13911112222", "content": "又来电催问"}
+    missing = check.call("POST", f"/api/v1/cases/{check.missing_id}/contacts", json=call)
+    for case in check.outside if check.kind.accepts else check.cases:
+        what = f"{operation} ('{case.label}')"
+        resp, body = check.call("POST", f"/api/v1/cases/{case.id}/contacts", json=call)
+        check.no_leak(what, resp, body)
+        if check.kind.accepts:
+            check.not_found_like_missing(what, resp, body, check.missing)
+        elif resp.status_code != 403 or body != missing[1]:
+            check.fail(what, f"{resp.status_code} {body}; this user may not record calls")
+
+
 INBOX_ARGUMENTS = [{}, {"overdue": "true"}, {"overdue": "false"}, {"per_page": 1, "page": 2}]
 
 
@@ -452,6 +481,8 @@ ROUTES: dict[str, Callable] = {
     "GET /api/v1/cases": check_list,
     "POST /api/v1/cases": check_intake,
     "GET /api/v1/cases/{ref}": check_detail,
+    "GET /api/v1/cases/{case_id}/contacts": check_contacts,
+    "POST /api/v1/cases/{case_id}/contacts": check_add_contact,
     "POST /api/v1/cases/{case_id}/{action}": check_unknown_action,
     "GET /api/v1/inbox": check_inbox,
 }

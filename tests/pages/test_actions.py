@@ -90,9 +90,7 @@ def test_a_department_id_out_of_range_is_marked_not_a_500(api, client, page_logi
     case = api.create()
     page_login("dispatcher")
     task = api.get(case["id"])["open_tasks"][0]["task_id"]
-    html = client.get(f"/cases/{case['id']}/actions/transfer?task_id={task}").get_data(
-        as_text=True
-    )
+    html = client.get(f"/cases/{case['id']}/actions/transfer?task_id={task}").get_data(as_text=True)
     before = snapshot()
     resp = client.post(
         f"/cases/{case['id']}/actions/transfer",
