@@ -8,9 +8,7 @@ from tests.pages.inbox_helpers import at, rows, sent_to, signed_in
 
 def test_a_handler_finds_a_confidential_case_only_by_what_they_may_see(app, api, dept):
     at(9)
-    case = sent_to(
-        api, dept, citizen_name="王秘密", citizen_phone="13977776666", confidential=True
-    )
+    case = sent_to(api, dept, citizen_name="王秘密", citizen_phone="13977776666", confidential=True)
     client = signed_in(app, "east_urban_handler")
     html = client.get("/inbox").get_data(as_text=True)
     assert rows(html) == [str(case["id"])]
