@@ -91,6 +91,30 @@ def sign_in(page):
     return run
 
 
+@pytest.fixture
+def desk(browser, live_server):
+    """desk("dispatcher") -> a page of a fresh browser context, signed in as that user."""
+    contexts = []
+
+    def open_as(username: str):
+        context = browser.new_context(
+            base_url=live_server, locale="zh-CN", viewport={"width": 1440, "height": 900}
+        )
+        contexts.append(context)
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        tab.goto("/login")
+        tab.fill("#username", username)
+        tab.fill("#password", PASSWORD)
+        tab.click("button[type=submit]")
+        tab.wait_for_url(re.compile(r"/$"))
+        return tab
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under the artifacts folder CI keeps."""
     folder = ARTIFACTS / "screenshots"

@@ -7,37 +7,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from app.extensions import db
 from app.models import Case
-from tests.conftest import PASSWORD
 from tests.pages.conftest import screenshot
 from tests.pages.inbox_helpers import at, replied, sent_to, signed
-
-
-@pytest.fixture
-def desk(browser, live_server):
-    """desk("dispatcher") -> a page of a fresh browser context, signed in as that user."""
-    contexts = []
-
-    def open_as(username: str):
-        context = browser.new_context(
-            base_url=live_server, locale="zh-CN", viewport={"width": 1440, "height": 900}
-        )
-        contexts.append(context)
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        tab.goto("/login")
-        tab.fill("#username", username)
-        tab.fill("#password", PASSWORD)
-        tab.click("button[type=submit]")
-        tab.wait_for_url(re.compile(r"/$"))
-        return tab
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def row(tab, case: dict):
