@@ -45,6 +45,10 @@ def _offered(case_id: int, action: str, task_id: str) -> tuple[Any, AllowedActio
 
 def _render(case: Any, item: AllowedAction, values: dict, errors: dict, status: int):
     fields = fields_of(item["schema"], values, errors)
+    # The lead replies with the co-departments' replies beside its box.
+    co_replies = (
+        queries.detail(signed_in(), case)["co_replies"] if item["action"] == "reply" else []
+    )
     template = (
         "pages/action_form_fragment.html"
         if request.headers.get("HX-Request")
@@ -58,6 +62,7 @@ def _render(case: Any, item: AllowedAction, values: dict, errors: dict, status: 
             title=label_of(item["title"], item["action"]),
             fields=fields,
             form_errors=errors.get("_form", []),
+            co_replies=co_replies,
             next=request.values.get("next", ""),
         ),
         status,

@@ -95,6 +95,8 @@ def test_a_case_from_intake_to_close_through_the_pages(desk, dept):
     # The lead replies, with the co-departments' replies beside its box.
     housing.goto("/inbox?tab=handling")
     row(housing, case_id).locator('[data-action="reply"]').click()
+    beside = housing.get_by_test_id("co-replies").inner_text()
+    assert "已排查周边线路" in beside and "无环境污染问题" in beside
     housing.locator("textarea[name=text]").fill("已更换楼道老化电线，经检查无安全隐患")
     housing.locator("select[name=result_code]").select_option("resolved")
     screenshot(housing, "walkthrough-reply")
