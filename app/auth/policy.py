@@ -46,6 +46,10 @@ DESK_ROLES = frozenset({"agent", "dispatcher", "revisit", "handler"})
 LEADER = "leader"
 # Roles that register cases (受理).
 ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin"})
+# Who administers the organisation, the logins and the reference data (/admin); who reads the
+# deployed process versions and validates a new diagram (/processes).
+ADMIN_ROLES = frozenset({"admin"})
+PROCESS_ROLES = frozenset({"designer", "admin"})
 
 
 def sees_everything(user: User) -> bool:
@@ -115,6 +119,30 @@ def check_accept(user: User) -> None:
     if not (user.role_codes & ACCEPT_ROLES):
         raise Forbidden(
             "role_not_allowed", "您的角色不能受理工单", "Your roles cannot accept cases"
+        )
+
+
+def may_administer(user: User) -> bool:
+    return bool(user.role_codes & ADMIN_ROLES)
+
+
+def check_administer(user: User) -> None:
+    if not may_administer(user):
+        raise Forbidden(
+            "role_not_allowed", "仅管理员可以进行系统管理", "Only administrators may do this"
+        )
+
+
+def may_design(user: User) -> bool:
+    return bool(user.role_codes & PROCESS_ROLES)
+
+
+def check_design(user: User) -> None:
+    if not may_design(user):
+        raise Forbidden(
+            "role_not_allowed",
+            "仅流程设计员和管理员可以查看流程版本",
+            "Only process designers and administrators may do this",
         )
 
 
