@@ -105,7 +105,7 @@ def import_year(actor: Actor, year: int | None, data: bytes | None) -> Imported:
             lines=lines,
         ) from exc
     first, last = date(checked_year, 1, 1), date(checked_year, 12, 31)
-    removed = db.session.execute(
+    removed: int = db.session.execute(  # type: ignore[attr-defined]  # a DML result's count
         delete(Holiday).where(Holiday.day >= first, Holiday.day <= last)
     ).rowcount
     db.session.execute(

@@ -291,3 +291,14 @@ def centres() -> list[Department]:
             .order_by(Department.path)
         )
     )
+
+
+def below(dept: Department) -> list[Department]:
+    """The departments of its subtree, itself excepted."""
+    return list(
+        db.session.scalars(
+            select(Department).where(
+                Department.path.startswith(dept.path), Department.id != dept.id
+            )
+        )
+    )

@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.pages import actions, assets, auth, errors, home, i18n, navigation, session
+from app.pages import (
+    actions,
+    admin,
+    api_docs,
+    assets,
+    auth,
+    errors,
+    home,
+    i18n,
+    navigation,
+    processes,
+    session,
+)
 
 
 def init_pages(app: Flask) -> None:
@@ -21,3 +33,6 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(actions.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(processes.bp)
+    app.register_blueprint(api_docs.bp)

@@ -22,6 +22,9 @@ class NavItem:
 # Pages add their entry here when they arrive (in the order of the bar).
 MENU: list[NavItem] = [
     NavItem("pages_home.home", _l("Home"), frozenset()),
+    NavItem("pages_processes.processes", _l("Processes"), frozenset({"designer", "admin"})),
+    NavItem("pages_admin.departments", _l("Administration"), frozenset({"admin"})),
+    NavItem("pages_api_docs.docs", _l("API docs"), frozenset({"designer", "admin"})),
 ]
 
 
