@@ -153,11 +153,8 @@ def move(actor: Actor, dept_id: int, *, parent_id: int | None) -> Department:
     if dept is None:
         raise _not_found()
     if dept.kind == CITY:
-        raise checks.refuse(
-            "parent_id",
-            "city_is_root",
-            "市热线中心是根节点，不能移动",
-            "The city centre is the root",
+        raise Conflict(
+            "city_is_root", "市热线中心是根节点，不能移动", "The city centre is the root"
         )
     parent = db.session.get(Department, parent_id) if parent_id else None
     _check_parent(dept.kind, parent)

@@ -83,7 +83,7 @@ def parse(text: str, year: int) -> list[Day]:
                 )
             ]
         )
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), strict=True)
     try:
         rows = list(reader)
     except csv.Error as exc:  # a NUL byte, a quote left open at the end

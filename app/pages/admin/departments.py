@@ -138,7 +138,7 @@ def rename_department(dept_id: int):
         service.rename(actor(), dept_id, name=form.name.data, name_en=form.name_en.data)
     except DomainError as exc:
         errors = {"rename": refused_on(exc, form._fields)}
-        return _edit_page(dept, rename=form, errors=errors, status=422)
+        return _edit_page(dept, rename=form, errors=errors, status=exc.status)
     flash(_("Renamed."), "success")
     return redirect(url_for(".department", dept_id=dept_id), code=303)
 
@@ -153,7 +153,7 @@ def move_department(dept_id: int):
         service.move(actor(), dept_id, parent_id=form.parent_id.data)
     except DomainError as exc:
         errors = {"move": refused_on(exc, form._fields)}
-        return _edit_page(dept, move=form, errors=errors, status=422)
+        return _edit_page(dept, move=form, errors=errors, status=exc.status)
     flash(_("Moved; the departments below it moved with it."), "success")
     return redirect(url_for(".department", dept_id=dept_id), code=303)
 
