@@ -247,3 +247,21 @@ def test_a_form_without_its_csrf_token_is_refused(admin, dept):
 
 def test_an_unknown_department_is_404(admin):
     assert admin.get("/admin/departments/999999").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("username", "shown", "hidden"),
+    [
+        ("admin", ["系统管理", "流程", "接口文档"], []),
+        ("designer", ["流程", "接口文档"], ["系统管理"]),
+        ("agent", [], ["系统管理", "流程", "接口文档"]),
+    ],
+)
+def test_the_menu_shows_each_role_its_pages(client, page_login, username, shown, hidden):
+    page_login(username)
+    html = client.get("/").get_data(as_text=True)
+    menu = html[html.index("navbar-nav") : html.index('data-testid="whoami"')]
+    for label in shown:
+        assert f">{label}</a>" in menu
+    for label in hidden:
+        assert f">{label}</a>" not in menu

@@ -20,7 +20,7 @@ from app.reference import departments as reference
 KIND_LABELS = {
     CITY: _l("City centre"),
     DISTRICT: _l("District centre"),
-    DEPARTMENT: _l("Department"),
+    DEPARTMENT: _l("Handling department"),
 }
 
 
