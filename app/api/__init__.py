@@ -12,7 +12,7 @@ from app.extensions import api
 
 
 def init_api(app: Flask) -> None:
-    from app.api import auth, cases, inbox
+    from app.api import auth, cases, inbox, reference
 
     app.json = JSONProvider(app)
     app.url_map.converters["id"] = IdConverter
@@ -28,4 +28,5 @@ def init_api(app: Flask) -> None:
     api.register_blueprint(auth.blp)
     api.register_blueprint(cases.blp)
     api.register_blueprint(inbox.blp)
+    api.register_blueprint(reference.blp)
     init_errors(app)  # after api.init_app: replaces flask-smorest's HTTPException handler

@@ -53,6 +53,10 @@ LEADER = "leader"
 ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin"})
 # Roles that see a confidential case's citizen (name and phone) unmasked.
 CITIZEN_ROLES = frozenset({"agent", "dispatcher"})
+# Who administers the organisation, the logins and the reference data (/admin); who reads the
+# deployed process versions and validates a new diagram (/processes).
+ADMIN_ROLES = frozenset({"admin"})
+PROCESS_ROLES = frozenset({"designer", "admin"})
 
 
 def sees_everything(user: User) -> bool:
@@ -149,6 +153,30 @@ def citizen_searchable_clause(user: User) -> ColumnElement[bool] | None:
     if sees_confidential_citizens(user):
         return None
     return Case.confidential.is_(False)
+
+
+def may_administer(user: User) -> bool:
+    return bool(user.role_codes & ADMIN_ROLES)
+
+
+def check_administer(user: User) -> None:
+    if not may_administer(user):
+        raise Forbidden(
+            "role_not_allowed", "仅管理员可以进行系统管理", "Only administrators may do this"
+        )
+
+
+def may_design(user: User) -> bool:
+    return bool(user.role_codes & PROCESS_ROLES)
+
+
+def check_design(user: User) -> None:
+    if not may_design(user):
+        raise Forbidden(
+            "role_not_allowed",
+            "仅流程设计员和管理员可以查看流程版本",
+            "Only process designers and administrators may do this",
+        )
 
 
 @cache

@@ -1,5 +1,6 @@
 """Data only: every table of the application, importable from one place."""
 
+from app.models.audit import AuditLog
 from app.models.case import Case, CaseDepartment, CaseEvent, CaseNumberCounter, OpenTask
 from app.models.catalog import CaseType, Category, Holiday, TimeLimit
 from app.models.contact import CaseContact
@@ -8,6 +9,7 @@ from app.models.saved_query import SavedQuery
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
+    "AuditLog",
     "Case",
     "CaseContact",
     "CaseDepartment",

@@ -11,6 +11,8 @@ from flask import Flask
 
 from app.pages import (
     actions,
+    admin,
+    api_docs,
     assets,
     auth,
     dispatch,
@@ -22,6 +24,7 @@ from app.pages import (
     intake,
     listing,
     navigation,
+    processes,
     query,
     revisit,
     session,
@@ -47,3 +50,6 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(dispatch.bp)
     app.register_blueprint(revisit.bp)
     app.register_blueprint(intake.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(processes.bp)
+    app.register_blueprint(api_docs.bp)

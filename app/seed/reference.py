@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 
 from app.deadlines import service as deadlines
 from app.extensions import db
 from app.models import CaseType, Category, Holiday, Role, TimeLimit
-from app.models.catalog import CASE_TYPES, HOLIDAY, MAKEUP_WORKDAY, PRIORITIES
+from app.models.catalog import CASE_TYPES, HOLIDAY, PRIORITIES
 from app.models.org import ROLES
+from app.reference import holidays_csv
 
 # Working days allowed to handle a case, per type, at normal priority.
 HANDLE_DAYS = {
@@ -23,17 +25,9 @@ HANDLE_DAYS = {
 }
 SIGN_HOURS = {"normal": 4, "urgent": 2, "critical": 1}
 
-# A demo calendar of official holidays and make-up working days (调休). A city loads the
-# State Council's notice for each year; these dates follow its usual pattern.
-HOLIDAYS_2026 = {
-    "元旦 New Year": (("2026-01-01", "2026-01-03"), ["2026-01-04"]),
-    "春节 Spring Festival": (("2026-02-15", "2026-02-23"), ["2026-02-14", "2026-02-28"]),
-    "清明节 Qingming": (("2026-04-04", "2026-04-06"), []),
-    "劳动节 Labour Day": (("2026-05-01", "2026-05-05"), ["2026-05-09"]),
-    "端午节 Dragon Boat": (("2026-06-19", "2026-06-21"), []),
-    "中秋节 Mid-Autumn": (("2026-09-25", "2026-09-27"), []),
-    "国庆节 National Day": (("2026-10-01", "2026-10-07"), ["2026-09-20", "2026-10-10"]),
-}
+# Each year's official holidays and make-up working days (调休), as the State Council's notice
+# lists them: one CSV per year, the same format an administrator imports (README.md there).
+HOLIDAYS_DIR = Path(__file__).resolve().parent / "holidays"
 CATEGORIES = {
     "urban": ("城市管理", "Urban management"),
     "traffic": ("交通出行", "Transport"),
@@ -81,18 +75,20 @@ def seed_reference(year: int) -> None:
 
 
 def seed_holidays(year: int) -> None:
-    if year == 2026:
-        table = HOLIDAYS_2026
-    else:  # fixed-date holidays only, for years without a loaded notice
-        table = {
-            "元旦 New Year": ((f"{year}-01-01", f"{year}-01-01"), []),
-            "劳动节 Labour Day": ((f"{year}-05-01", f"{year}-05-03"), []),
-            "国庆节 National Day": ((f"{year}-10-01", f"{year}-10-07"), []),
-        }
-    for name, ((first, last), makeup) in table.items():
-        day, end = date.fromisoformat(first), date.fromisoformat(last)
-        while day <= end:
-            _get_or_add(Holiday, {"day": day}, kind=HOLIDAY, name=name)
-            day += timedelta(days=1)
-        for d in makeup:
-            _get_or_add(Holiday, {"day": date.fromisoformat(d)}, kind=MAKEUP_WORKDAY, name=name)
+    """The year's CSV when the repository has one; else the fixed-date holidays only. A year
+    that has days already (seeded before, or edited by an administrator) is left as it is."""
+    first = db.session.scalar(
+        select(Holiday.day).where(Holiday.day.between(date(year, 1, 1), date(year, 12, 31)))
+    )
+    if first is not None:
+        return
+    path = HOLIDAYS_DIR / f"{year}.csv"
+    if path.exists():
+        days = holidays_csv.parse(holidays_csv.decode(path.read_bytes()), year)
+    else:
+        days = [
+            holidays_csv.Day(date(year, 1, 1), HOLIDAY, "元旦"),
+            *(holidays_csv.Day(date(year, 5, d), HOLIDAY, "劳动节") for d in range(1, 4)),
+            *(holidays_csv.Day(date(year, 10, d), HOLIDAY, "国庆节") for d in range(1, 8)),
+        ]
+    db.session.add_all(Holiday(day=d.day, kind=d.kind, name=d.name) for d in days)

@@ -474,6 +474,15 @@ def check_token(check: Check, operation: str, _dept_ids) -> None:
     check.me = body["user"]
 
 
+def check_reference(check: Check, operation: str, _dept_ids) -> None:
+    """Reference data (departments, case types, ...): every role reads it; it names no case."""
+    path = operation.split(" ", 1)[1]
+    resp, body = check.call("GET", path)
+    if resp.status_code != 200:
+        check.fail(operation, f"{resp.status_code} {body}")
+    check.no_leak(operation, resp, body)
+
+
 # How to call each operation of the OpenAPI document. Detail runs before the inbox, which
 # compares with the allowed actions the details offered.
 ROUTES: dict[str, Callable] = {
@@ -485,6 +494,11 @@ ROUTES: dict[str, Callable] = {
     "POST /api/v1/cases/{case_id}/contacts": check_add_contact,
     "POST /api/v1/cases/{case_id}/{action}": check_unknown_action,
     "GET /api/v1/inbox": check_inbox,
+    "GET /api/v1/reference/departments": check_reference,
+    "GET /api/v1/reference/case-types": check_reference,
+    "GET /api/v1/reference/categories": check_reference,
+    "GET /api/v1/reference/limits": check_reference,
+    "GET /api/v1/reference/calendar": check_reference,
 }
 
 
