@@ -18,6 +18,7 @@ from app.config import database_url
 from app.deadlines import service as deadlines
 from app.extensions import db
 from app.models import (
+    Attachment,
     Case,
     CaseDepartment,
     CaseEvent,
@@ -30,7 +31,15 @@ from app.models import (
 from app.seed.city import seed_city
 
 PASSWORD = "test-pass"
-CASE_TABLES = (CaseEvent, OpenTask, CaseDepartment, WorkflowInstance, Case, CaseNumberCounter)
+CASE_TABLES = (
+    Attachment,
+    CaseEvent,
+    OpenTask,
+    CaseDepartment,
+    WorkflowInstance,
+    Case,
+    CaseNumberCounter,
+)
 
 
 def _database_url(tmp: Path) -> str:
