@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.pages import actions, assets, auth, errors, home, i18n, navigation, session
+from app.pages import actions, assets, auth, case, errors, home, i18n, navigation, session
 
 
 def init_pages(app: Flask) -> None:
@@ -21,3 +21,4 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(actions.bp)
+    app.register_blueprint(case.bp)
