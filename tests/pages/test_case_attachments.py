@@ -216,3 +216,15 @@ def test_a_refused_reply_keeps_no_file(api, client, page_login, dept, attachment
     )
     assert resp.status_code == 409
     assert snapshot() == before and stored_files(attachments_dir) == []
+
+
+def test_a_body_past_the_upload_limit_is_a_413_page(app, api, client, page_login, dept):
+    app.config.update(ATTACHMENT_MAX_BYTES=1000, ATTACHMENTS_PER_UPLOAD=1, MAX_CONTENT_LENGTH=1000)
+    case = handling(api, dept)
+    page_login("urban_handler")
+    html = client.get(f"/cases/{case['id']}").get_data(as_text=True)
+    before = snapshot()
+    resp = post_files(client, case["id"], [("a.jpg", JPEG + b"\0" * 400_000)], csrf_of(html))
+    assert resp.status_code == 413 and "text/html" in resp.content_type
+    assert "请求内容过大" in resp.get_data(as_text=True)
+    assert snapshot() == before
