@@ -122,3 +122,35 @@ class Config:
     SCRIPT_MEMORY_LIMIT_MB = float(os.environ.get("MINQING_SCRIPT_MEMORY_LIMIT_MB", "64"))
     # A .bpmn file larger than this is refused at validate and deploy.
     PROCESS_FILE_MAX_BYTES = int(os.environ.get("MINQING_PROCESS_FILE_MAX_BYTES", str(2**20)))
+
+    # Attachments (app/attachments): the folder the files are kept in (empty: instance/
+    # attachments, beside the database of an embedded installation), and their limits.
+    ATTACHMENTS_DIR = os.environ.get("MINQING_ATTACHMENTS_DIR", "")
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("MINQING_ATTACHMENT_MAX_BYTES", str(10 * 2**20)))
+    ATTACHMENTS_MAX_PER_CASE = int(os.environ.get("MINQING_ATTACHMENTS_MAX_PER_CASE", "20"))
+    # Files one upload (a form or an API request) may carry; its body may be this many times
+    # ATTACHMENT_MAX_BYTES (plus the form's fields), where every other request stops at
+    # MAX_CONTENT_LENGTH.
+    ATTACHMENTS_PER_UPLOAD = int(os.environ.get("MINQING_ATTACHMENTS_PER_UPLOAD", "5"))
+    # The types accepted, as read from the file's bytes (comma-separated MIME types): photos,
+    # PDF, office documents, and recordings (voicemail). Names as the `filetype` library
+    # reports them.
+    ATTACHMENT_TYPES = tuple(
+        t.strip()
+        for t in os.environ.get(
+            "MINQING_ATTACHMENT_TYPES",
+            "image/jpeg,image/png,image/gif,image/webp,application/pdf,"
+            "application/msword,application/vnd.ms-excel,application/vnd.ms-powerpoint,"
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation,"
+            "application/vnd.oasis.opendocument.text,application/vnd.oasis.opendocument.spreadsheet,"
+            "audio/mpeg,audio/x-wav,audio/amr,audio/ogg,audio/mp4",
+        ).split(",")
+        if t.strip()
+    )
+    # A reply's author may add files to it this long after replying (over the API, which
+    # replies with JSON and uploads in a second request).
+    ATTACHMENT_REPLY_WINDOW_MINUTES = int(
+        os.environ.get("MINQING_ATTACHMENT_REPLY_WINDOW_MINUTES", "30")
+    )

@@ -18,6 +18,7 @@ from app.config import database_url
 from app.deadlines import service as deadlines
 from app.extensions import db
 from app.models import (
+    Attachment,
     Case,
     CaseContact,
     CaseDepartment,
@@ -33,6 +34,7 @@ from app.seed.city import seed_city
 PASSWORD = "test-pass"
 CASE_TABLES = (
     CaseContact,
+    Attachment,
     CaseEvent,
     OpenTask,
     CaseDepartment,

@@ -12,11 +12,13 @@ from app.extensions import api
 
 
 def init_api(app: Flask) -> None:
-    from app.api import auth, cases, inbox, reference
+    from app.api import attachments, auth, cases, inbox, reference
+    from app.attachments.uploads import init_uploads
 
     app.json = JSONProvider(app)
     app.url_map.converters["id"] = IdConverter
     init_request_guard(app)
+    init_uploads(app)  # ahead of the guard: the views that take files take larger bodies
     # The OpenAPI document declares our error shape for every operation's error responses
     # (flask-smorest's default responses and its 422 use ERROR_SCHEMA).
     api.ERROR_SCHEMA = ErrorSchema
@@ -29,4 +31,5 @@ def init_api(app: Flask) -> None:
     api.register_blueprint(cases.blp)
     api.register_blueprint(inbox.blp)
     api.register_blueprint(reference.blp)
+    api.register_blueprint(attachments.blp)
     init_errors(app)  # after api.init_app: replaces flask-smorest's HTTPException handler

@@ -120,6 +120,7 @@ class OpenTaskItem(TypedDict):
     task_id: str
     task_name: str
     title: str
+    clock: str  # the deadline clock its due time runs on (sign, handle, decision, revisit)
     department_id: int
     department: str | None
     from_department_id: int | None
@@ -562,6 +563,7 @@ def detail(user: User, case: Case) -> CaseDetail:
                 "task_id": t.task_uuid,
                 "task_name": t.task_name,
                 "title": t.title,
+                "clock": t.clock,
                 "department_id": t.department_id,
                 "department": names.get(t.department_id),
                 "from_department_id": t.from_department_id,

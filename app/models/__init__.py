@@ -1,5 +1,6 @@
 """Data only: every table of the application, importable from one place."""
 
+from app.models.attachment import Attachment
 from app.models.audit import AuditLog
 from app.models.case import Case, CaseDepartment, CaseEvent, CaseNumberCounter, OpenTask
 from app.models.catalog import CaseType, Category, Holiday, TimeLimit
@@ -10,6 +11,7 @@ from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
     "AuditLog",
+    "Attachment",
     "Case",
     "CaseContact",
     "CaseDepartment",

@@ -15,6 +15,7 @@ from app.pages import (
     api_docs,
     assets,
     auth,
+    case,
     dispatch,
     errors,
     export,
@@ -53,3 +54,4 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(api_docs.bp)
+    app.register_blueprint(case.bp)

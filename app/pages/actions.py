@@ -5,6 +5,9 @@ GET shows the action's form on a page of its own; every page that offers actions
 detail, dispatch, inbox, revisit) posts its form here. A refused form comes back with its
 fields marked (422): as a fragment to an htmx request (which swaps it in place), else as the
 form's own page. Done: back to `next` (a path of ours) with a message.
+
+A reply's form (the actions of app/attachments REPLY_ACTIONS) is multipart and carries files:
+they are checked before the reply is sent and recorded with it (attachments.act_with_files).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from app.attachments import service as attachments
+from app.attachments.uploads import accepts_upload
 from app.cases import queries, service
 from app.cases.queries import AllowedAction
 from app.errors import DomainError
@@ -43,30 +48,38 @@ def _offered(case_id: int, action: str, task_id: str) -> tuple[Any, AllowedActio
     )
 
 
-def _render(case: Any, item: AllowedAction, values: dict, errors: dict, status: int):
-    fields = fields_of(item["schema"], values, errors)
-    # The lead replies with the co-departments' replies beside its box.
-    co_replies = (
-        queries.detail(signed_in(), case)["co_replies"] if item["action"] == "reply" else []
+def _context(case: Any, item: AllowedAction, values: dict, errors: dict, next_path: str) -> dict:
+    return {
+        "case": case,
+        "item": item,
+        "title": label_of(item["title"], item["action"]),
+        "fields": fields_of(item["schema"], values, errors),
+        "form_errors": errors.get("_form", []),
+        # A reply's files: its form is multipart, with a file input.
+        "multipart": item["action"] in attachments.REPLY_ACTIONS,
+        "file_errors": errors.get("files", []),
+        "next": next_path,
+    }
+
+
+def render_form(case: Any, item: AllowedAction, next_path: str = "") -> str:
+    """An offered action's form as a fragment, for a page that draws it in place."""
+    return render_template(
+        "pages/action_form_fragment.html", **_context(case, item, {}, {}, next_path)
     )
+
+
+def _render(case: Any, item: AllowedAction, values: dict, errors: dict, status: int):
     template = (
         "pages/action_form_fragment.html"
         if request.headers.get("HX-Request")
         else ("pages/action_form.html")
     )
-    return (
-        render_template(
-            template,
-            case=case,
-            item=item,
-            title=label_of(item["title"], item["action"]),
-            fields=fields,
-            form_errors=errors.get("_form", []),
-            co_replies=co_replies,
-            next=request.values.get("next", ""),
-        ),
-        status,
-    )
+    context = _context(case, item, values, errors, request.values.get("next", ""))
+    if template == "pages/action_form.html" and item["action"] == "reply":
+        # The lead replies with the co-departments' replies beside its box.
+        context["co_replies"] = queries.detail(signed_in(), case)["co_replies"]
+    return render_template(template, **context), status
 
 
 @bp.get("/cases/<int:case_id>/actions/<action>")
@@ -78,6 +91,7 @@ def form(case_id: int, action: str):
 
 @bp.post("/cases/<int:case_id>/actions/<action>")
 @login_required
+@accepts_upload
 def act(case_id: int, action: str):
     case, item = _offered(case_id, action, request.form.get("task_id", ""))
     schema = item["schema"]
@@ -86,14 +100,28 @@ def act(case_id: int, action: str):
     if errors:
         return _render(case, item, dict(request.form), errors, 422)
     try:
-        service.act(
-            case_id,
-            action,
-            data,
-            signed_in(),
-            task_uuid=item["task_id"],
-            client_ip=request.remote_addr or "",
-        )
+        if action in attachments.REPLY_ACTIONS:
+            attachments.act_with_files(
+                case_id,
+                action,
+                data,
+                signed_in(),
+                request.files.getlist("files"),
+                task_uuid=item["task_id"],
+                client_ip=request.remote_addr or "",
+            )
+        else:
+            service.act(
+                case_id,
+                action,
+                data,
+                signed_in(),
+                task_uuid=item["task_id"],
+                client_ip=request.remote_addr or "",
+            )
+    except attachments.AttachmentRefused as exc:
+        refused = {"files": [label_of({"zh": exc.zh, "en": exc.en}, exc.code)]}
+        return _render(case, item, dict(request.form), refused, exc.status)
     except DomainError as exc:
         refused = errors_by_field(exc.details)
         refused.setdefault("_form", []).insert(0, label_of({"zh": exc.zh, "en": exc.en}, exc.code))

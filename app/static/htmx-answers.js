@@ -34,7 +34,8 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     else target.before(alert);
     return;
   }
-  if (xhr.status === 409 || xhr.status === 422) {
+  // A refused form (any 4xx that answers with the form again, e.g. 413 for a file too large).
+  if (xhr.status === 409 || xhr.status === 422 || text.includes("minqing-action-form")) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }
