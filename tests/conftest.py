@@ -19,6 +19,7 @@ from app.deadlines import service as deadlines
 from app.extensions import db
 from app.models import (
     Attachment,
+    AuditLog,
     Case,
     CaseContact,
     CaseDepartment,
@@ -33,6 +34,7 @@ from app.seed.city import seed_city
 
 PASSWORD = "test-pass"
 CASE_TABLES = (
+    AuditLog,  # exports and administration write here
     CaseContact,
     Attachment,
     CaseEvent,

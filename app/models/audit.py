@@ -1,5 +1,6 @@
 """The audit log of everything that is not a case's own event: administration (departments,
-users, reference data, the calendar). A case's actions are logged in case_event."""
+users, reference data, the calendar) and exports of case data (app/audit_log.py writes it). A
+case's actions are logged in case_event."""
 
 from __future__ import annotations
 

@@ -45,7 +45,6 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(actions.bp)
     app.register_blueprint(query.bp)
     app.register_blueprint(export.bp)
-    export.init_audit_log(app)
     timing.init_timing(app)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(dispatch.bp)

@@ -5,14 +5,11 @@ browser back to the query page, which says why."""
 
 from __future__ import annotations
 
-import logging
-import sys
 from typing import Any
 from urllib.parse import quote
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     current_app,
     flash,
@@ -68,16 +65,3 @@ def download(fmt: str) -> Any:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Accel-Buffering"] = "no"  # a proxy in front passes it on as it comes
     return response
-
-
-def init_audit_log(app: Flask) -> None:
-    """Exports are audited in the application log (logger `minqing.audit`, app/cases/export.py):
-    unless the deployment configured that logger, its records go to standard error at INFO
-    (gunicorn's error log)."""
-    logger = logging.getLogger(export.audit.name)
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
-        logger.addHandler(handler)
-    if logger.level == logging.NOTSET:
-        logger.setLevel(logging.INFO)
