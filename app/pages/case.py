@@ -45,7 +45,7 @@ from app.errors import DomainError
 from app.forms.registry import load_forms
 from app.models import Case
 from app.pages import actions
-from app.pages.listing import countdown_text
+from app.pages.listing import CHANNELS, PRIORITIES, RESULTS, countdown_text
 from app.pages.schema_form import label_of
 from app.pages.session import signed_in
 from app.processes import case_diagram
@@ -100,25 +100,6 @@ EVENT_TONES = {
 }
 # Events the page does not list (the audit keeps them; the API's timeline shows them).
 HIDDEN_EVENTS = frozenset({attachments.DOWNLOADED})
-# Reply results without labels in their form (forms/handle.json).
-RESULT_LABELS: dict[str, Any] = {
-    "resolved": _l("Resolved"),
-    "partially_resolved": _l("Partly resolved"),
-    "unresolved": _l("Not resolved"),
-    "explained": _l("Explained"),
-}
-PRIORITY_LABELS: dict[str, Any] = {
-    "normal": _l("Normal"),
-    "urgent": _l("Urgent"),
-    "critical": _l("Critical"),
-}
-CHANNEL_LABELS: dict[str, Any] = {
-    "phone": _l("Phone"),
-    "web": _l("Web"),
-    "open311": _l("Open311"),
-    "walk_in": _l("Walk-in"),
-    "letter": _l("Letter"),
-}
 CASE_TYPE_LABELS: dict[str, Any] = {
     "enquiry": _l("Enquiry"),
     "help": _l("Request for help"),
@@ -194,7 +175,7 @@ def _timeline(body: CaseDetail) -> list[dict[str, Any]]:
             if name in data and (name, str(data[name])) in labels:
                 notes.append(label_of(labels[(name, str(data[name]))], str(data[name])))
         if "result_code" in data:
-            notes.append(str(RESULT_LABELS.get(data["result_code"], data["result_code"])))
+            notes.append(str(RESULTS.get(data["result_code"], data["result_code"])))
         if action == "extension_request" and "days" in data:
             notes.append(_("%(n)s working days asked for", n=data["days"]))
         if data.get("co_department_ids"):
@@ -263,10 +244,10 @@ def _render(case: Case, upload_errors: list[str] | None = None, status: int = 20
         status_text=label_of(
             {"zh": str(body["status"]["zh"]), "en": str(body["status"]["en"])}, case.status
         ),
-        priority=PRIORITY_LABELS.get(body["priority"], body["priority"]),
-        channel=CHANNEL_LABELS.get(body["channel"], body["channel"]),
+        priority=PRIORITIES.get(body["priority"], body["priority"]),
+        channel=CHANNELS.get(body["channel"], body["channel"]),
         case_type=CASE_TYPE_LABELS.get(body["case_type"] or "", body["case_type"] or "—"),
-        reply_result=RESULT_LABELS.get(body["reply_result"], body["reply_result"]),
+        reply_result=RESULTS.get(body["reply_result"], body["reply_result"]),
         satisfaction=label_of(satisfaction, body["satisfaction"]) if satisfaction else "",
         deadlines=_deadlines(case, body, now),
         task_countdowns={
