@@ -112,20 +112,7 @@ def _category_names(
 ) -> tuple[str, str]:
     new_name = checks.line(name, "name", 120)
     new_en = checks.line(name_en, "name_en", 120, required=False)
-    same_parent = (
-        Category.parent_id.is_(None) if parent_id is None else Category.parent_id == parent_id
-    )
-    query = select(Category.id).where(same_parent, Category.name == new_name)
-    if own_id is not None:
-        query = query.where(Category.id != own_id)
-    twin = db.session.scalar(query)
-    if twin is not None:
-        raise checks.refuse(
-            "name",
-            "name_taken",
-            f"同一上级下已有名为“{new_name}”的分类",
-            f"A category named '{new_name}' already sits under the same parent",
-        )
+    checks.name_free_among_siblings(Category, new_name, parent_id, own_id, "分类", "category")
     return new_name, new_en
 
 

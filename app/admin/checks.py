@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
+
+from sqlalchemy import select
 
 from app.errors import Invalid
+from app.extensions import db
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
@@ -32,6 +36,24 @@ def line(value: str | None, field: str, max_length: int, *, required: bool = Tru
             "No control characters or line breaks",
         )
     return text
+
+
+def name_free_among_siblings(
+    model: Any, name: str, parent_id: int | None, own_id: int | None, noun_zh: str, noun_en: str
+) -> None:
+    """Refuse `name` when another row of the tree `model` (a department, a category) under
+    the same parent has it; `own_id`: the row being renamed."""
+    same_parent = model.parent_id.is_(None) if parent_id is None else model.parent_id == parent_id
+    query = select(model.id).where(same_parent, model.name == name)
+    if own_id is not None:
+        query = query.where(model.id != own_id)
+    if db.session.scalar(query) is not None:
+        raise refuse(
+            "name",
+            "name_taken",
+            f"同一上级下已有名为“{name}”的{noun_zh}",
+            f"A {noun_en} named '{name}' already sits under the same parent",
+        )
 
 
 def code(value: str | None, field: str = "code", max_length: int = 40) -> str:

@@ -68,18 +68,7 @@ def _check_names(
 ) -> tuple[str, str]:
     name = checks.line(name, "name", 120)
     name_en = checks.line(name_en, "name_en", 120, required=False)
-    twin = db.session.scalar(
-        select(Department.id).where(
-            Department.parent_id == parent_id, Department.name == name, Department.id != own_id
-        )
-    )
-    if twin is not None:
-        raise checks.refuse(
-            "name",
-            "name_taken",
-            f"同一上级下已有名为“{name}”的单位",
-            f"A department named '{name}' already sits under the same parent",
-        )
+    checks.name_free_among_siblings(Department, name, parent_id, own_id, "单位", "department")
     return name, name_en
 
 
