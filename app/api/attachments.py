@@ -7,7 +7,7 @@ as a missing attachment (404 `attachment_not_found`).
 
 from __future__ import annotations
 
-from flask import request, send_file
+from flask import request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from app import fields as f
@@ -137,12 +137,4 @@ def download(args, case_id: int, attachment_id: int):
         client_ip=request.remote_addr or "",
         inline=args["inline"],
     )
-    return send_file(
-        found.path,
-        mimetype=found.attachment.content_type,
-        as_attachment=not found.inline,
-        download_name=found.attachment.display_name,
-        conditional=False,
-        etag=False,
-        max_age=0,
-    )
+    return service.file_response(found)

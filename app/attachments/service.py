@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypedDict
 
-from flask import current_app
+from flask import Response, current_app, send_file
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
@@ -356,6 +356,20 @@ class Download:
     attachment: Attachment
     path: Path
     inline: bool  # an image asked for inline (shown in the page)
+
+
+def file_response(found: Download) -> Response:
+    """The file's bytes as an answer (API and page alike): its type read at upload, its
+    cleaned name, as an attachment unless an image was asked for inline; never cached."""
+    return send_file(
+        found.path,
+        mimetype=found.attachment.content_type,
+        as_attachment=not found.inline,
+        download_name=found.attachment.display_name,
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
 
 
 def download(

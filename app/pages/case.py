@@ -26,7 +26,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -331,15 +330,7 @@ def download(case_id: int, attachment_id: int):
         client_ip=request.remote_addr or "",
         inline=request.args.get("inline") == "1",
     )
-    response = send_file(
-        found.path,
-        mimetype=found.attachment.content_type,
-        as_attachment=not found.inline,
-        download_name=found.attachment.display_name,
-        conditional=False,
-        etag=False,
-        max_age=0,
-    )
+    response = attachments.file_response(found)
     response.headers["Content-Security-Policy"] = INERT
     response.headers["Cache-Control"] = "private, no-store"
     return response
