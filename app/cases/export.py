@@ -24,7 +24,7 @@ import io
 import logging
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -39,6 +39,7 @@ from app.clock import clock
 from app.errors import Invalid
 from app.extensions import db
 from app.models import CaseType, Department, User
+from app.models.catalog import CHANNEL_WORDS, PRIORITY_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -62,19 +63,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("handle_due_at", "办理时限", "Handling due"),
     ("content", "诉求内容", "Content"),
 )
-# The words of the codes the list gives (channels and priorities have no table of their own).
-CHANNEL_WORDS = {
-    "phone": ("电话", "Phone"),
-    "web": ("网站", "Web"),
-    "open311": ("Open311", "Open311"),
-    "walk_in": ("来访", "Walk-in"),
-    "letter": ("来信", "Letter"),
-}
-PRIORITY_WORDS = {
-    "normal": ("一般", "Normal"),
-    "urgent": ("紧急", "Urgent"),
-    "critical": ("特急", "Critical"),
-}
 
 Cell = str | datetime | None
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -100,11 +88,11 @@ def header(lang: str) -> list[str]:
     return [label_zh if zh else label_en for _key, label_zh, label_en in COLUMNS]
 
 
-def _word(words: dict[str, tuple[str, str]], code: str | None, zh: bool) -> str:
+def _word(words: Mapping[str, Mapping[str, str]], code: str | None, zh: bool) -> str:
     if code is None:
         return ""
     found = words.get(code)
-    return code if found is None else found[0 if zh else 1]
+    return code if found is None else found["zh" if zh else "en"]
 
 
 def rows(user: User, args: CaseListArgs, lang: str) -> Iterator[list[Cell]]:
@@ -117,7 +105,7 @@ def rows(user: User, args: CaseListArgs, lang: str) -> Iterator[list[Cell]]:
         )
     }
     types = {
-        code: (name, name_en)
+        code: {"zh": name, "en": name_en}
         for code, name, name_en in db.session.execute(
             select(CaseType.code, CaseType.name, CaseType.name_en)
         )

@@ -14,22 +14,12 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app import fields as f
-from app.models.catalog import CASE_TYPES, CHANNELS, PRIORITIES
+from app.models.catalog import CASE_TYPES, CHANNEL_WORDS, CHANNELS, PRIORITIES, PRIORITY_WORDS
 
 PHONE_PATTERN = r"^\+?[0-9\-]{3,20}$"
 
-CHANNEL_LABELS = {
-    "phone": {"zh": "电话", "en": "Phone"},
-    "web": {"zh": "网站", "en": "Web"},
-    "open311": {"zh": "Open311", "en": "Open311"},
-    "walk_in": {"zh": "来访", "en": "Walk-in"},
-    "letter": {"zh": "来信", "en": "Letter"},
-}
-PRIORITY_LABELS = {
-    "normal": {"zh": "一般", "en": "Normal"},
-    "urgent": {"zh": "紧急", "en": "Urgent"},
-    "critical": {"zh": "特急", "en": "Critical"},
-}
+CHANNEL_LABELS = CHANNEL_WORDS
+PRIORITY_LABELS = PRIORITY_WORDS
 CASE_TYPE_LABELS = {code: {"zh": zh, "en": en} for code, (zh, en) in CASE_TYPES.items()}
 
 

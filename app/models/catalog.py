@@ -19,6 +19,20 @@ CASE_TYPES = {
     "praise": ("表扬", "Praise"),
 }
 CHANNELS = ("phone", "web", "open311", "walk_in", "letter")
+# The words pages, forms and exports show for the codes above (case types have theirs in the
+# case_type table, which administration renames).
+CHANNEL_WORDS = {
+    "phone": {"zh": "电话", "en": "Phone"},
+    "web": {"zh": "网站", "en": "Web"},
+    "open311": {"zh": "Open311", "en": "Open311"},
+    "walk_in": {"zh": "来访", "en": "Walk-in"},
+    "letter": {"zh": "来信", "en": "Letter"},
+}
+PRIORITY_WORDS = {
+    "normal": {"zh": "一般", "en": "Normal"},
+    "urgent": {"zh": "紧急", "en": "Urgent"},
+    "critical": {"zh": "特急", "en": "Critical"},
+}
 
 
 class CaseType(Model):

@@ -41,10 +41,11 @@ from app.cases.queries import AllowedAction, CaseDetail
 from app.clock import clock
 from app.deadlines import overdue, standing
 from app.errors import DomainError
+from app.extensions import db
 from app.forms.registry import load_forms
-from app.models import Case
+from app.models import Case, CaseType
 from app.pages import actions
-from app.pages.listing import CHANNELS, PRIORITIES, RESULTS, countdown_text
+from app.pages.listing import CHANNELS, PRIORITIES, RESULTS, countdown_text, word
 from app.pages.schema_form import label_of
 from app.pages.session import signed_in
 from app.processes import case_diagram
@@ -99,14 +100,6 @@ EVENT_TONES = {
 }
 # Events the page does not list (the audit keeps them; the API's timeline shows them).
 HIDDEN_EVENTS = frozenset({attachments.DOWNLOADED})
-CASE_TYPE_LABELS: dict[str, Any] = {
-    "enquiry": _l("Enquiry"),
-    "help": _l("Request for help"),
-    "complaint": _l("Complaint"),
-    "report": _l("Report"),
-    "suggestion": _l("Suggestion"),
-    "praise": _l("Praise"),
-}
 TEXT_FIELDS = ("text", "reason_text", "reason", "answer")  # what a person wrote, shown as is
 
 
@@ -228,6 +221,12 @@ def _actions(case: Case, offered: list[AllowedAction], here: str) -> dict[str, A
     return {"inline": inline, "buttons": buttons}
 
 
+def _case_type_name(case: Case) -> str:
+    """The case type's name as administration keeps it (the case_type table)."""
+    found = db.session.get(CaseType, case.case_type_id) if case.case_type_id else None
+    return "—" if found is None else label_of({"zh": found.name, "en": found.name_en}, found.code)
+
+
 def _render(case: Case, upload_errors: list[str] | None = None, status: int = 200):
     user = signed_in()
     now = clock.now()
@@ -243,9 +242,9 @@ def _render(case: Case, upload_errors: list[str] | None = None, status: int = 20
         status_text=label_of(
             {"zh": str(body["status"]["zh"]), "en": str(body["status"]["en"])}, case.status
         ),
-        priority=PRIORITIES.get(body["priority"], body["priority"]),
-        channel=CHANNELS.get(body["channel"], body["channel"]),
-        case_type=CASE_TYPE_LABELS.get(body["case_type"] or "", body["case_type"] or "—"),
+        priority=word(PRIORITIES, body["priority"]),
+        channel=word(CHANNELS, body["channel"]),
+        case_type=_case_type_name(case),
         reply_result=RESULTS.get(body["reply_result"], body["reply_result"]),
         satisfaction=label_of(satisfaction, body["satisfaction"]) if satisfaction else "",
         deadlines=_deadlines(case, body, now),

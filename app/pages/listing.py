@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.deadlines.standing import Countdown
+from app.models.catalog import CHANNEL_WORDS, PRIORITY_WORDS
+from app.pages.schema_form import label_of
 
 # Bootstrap's colour for each standing (app/deadlines/standing.py).
 STANDING_CLASSES = {
@@ -18,18 +20,9 @@ STANDING_CLASSES = {
     "warning": "text-bg-warning",
     "overdue": "text-bg-danger",
 }
-PRIORITIES: dict[str, Any] = {
-    "normal": _l("Normal"),
-    "urgent": _l("Urgent"),
-    "critical": _l("Critical"),
-}
-CHANNELS: dict[str, Any] = {
-    "phone": _l("Phone"),
-    "web": _l("Web"),
-    "open311": _l("Open311"),
-    "walk_in": _l("Walk-in"),
-    "letter": _l("Letter"),
-}
+# The codes' words: one home, app/models/catalog.py.
+PRIORITIES = PRIORITY_WORDS
+CHANNELS = CHANNEL_WORDS
 # forms/handle.json `reply`: result_code; forms/revisit.json: result.
 RESULTS: dict[str, Any] = {
     "resolved": _l("Resolved"),
@@ -65,10 +58,12 @@ def countdown_text(c: Countdown) -> str:
     return _("%(time)s left", time=time)
 
 
-def _word(words: Mapping[str, Any], code: str | None) -> str:
+def word(words: Mapping[str, Any], code: str | None) -> str:
+    """A code's word in the page's language: {"zh", "en"} or a lazy translation."""
     if not code:
         return ""
-    return str(words.get(code, code))
+    found = words.get(code, code)
+    return label_of(found, code) if isinstance(found, Mapping) else str(found)
 
 
 def init_listing(app: Flask) -> None:
@@ -76,7 +71,7 @@ def init_listing(app: Flask) -> None:
     app.add_template_filter(
         lambda s: STANDING_CLASSES.get(s, "text-bg-secondary"), "standing_class"
     )
-    app.add_template_filter(lambda c: _word(PRIORITIES, c), "priority_word")
-    app.add_template_filter(lambda c: _word(CHANNELS, c), "channel_word")
-    app.add_template_filter(lambda c: _word(RESULTS, c), "result_word")
-    app.add_template_filter(lambda c: _word(SATISFACTION, c), "satisfaction_word")
+    app.add_template_filter(lambda c: word(PRIORITIES, c), "priority_word")
+    app.add_template_filter(lambda c: word(CHANNELS, c), "channel_word")
+    app.add_template_filter(lambda c: word(RESULTS, c), "result_word")
+    app.add_template_filter(lambda c: word(SATISFACTION, c), "satisfaction_word")

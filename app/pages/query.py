@@ -21,12 +21,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
 
-from app.cases import export, list_args, queries, saved_queries
+from app.cases import list_args, queries, saved_queries
 from app.cases.queries import CaseListArgs
 from app.deadlines.service import STATUS_WORDS
 from app.errors import DomainError
 from app.extensions import db
 from app.models import CaseType, Department
+from app.models.catalog import CHANNEL_WORDS, PRIORITY_WORDS
 from app.models.saved_query import NAME_MAX
 from app.pages.redirects import local_target
 from app.pages.schema_form import Field, label_of
@@ -68,7 +69,7 @@ def _choices() -> dict[str, list[tuple[str, str]]]:
     return {
         "status": [(code, words[0 if zh else 1]) for code, words in STATUS_WORDS.items()],
         "case_type": [(code, name if zh else name_en) for code, name, name_en in types],
-        "channel": [(code, words[0 if zh else 1]) for code, words in export.CHANNEL_WORDS.items()],
+        "channel": [(code, words["zh" if zh else "en"]) for code, words in CHANNEL_WORDS.items()],
         "overdue": [("true", _("Overdue")), ("false", _("Not overdue"))],
         "sort": [
             ("-created_at", _("Newest first")),
@@ -89,8 +90,8 @@ def _words() -> dict[str, dict[Any, str]]:
     return {
         "department": {i: (name if zh or not en else en) for i, name, en in names},
         "case_type": {code: (name if zh else en) for code, name, en in types},
-        "channel": {c: w[0 if zh else 1] for c, w in export.CHANNEL_WORDS.items()},
-        "priority": {c: w[0 if zh else 1] for c, w in export.PRIORITY_WORDS.items()},
+        "channel": {c: w["zh" if zh else "en"] for c, w in CHANNEL_WORDS.items()},
+        "priority": {c: w["zh" if zh else "en"] for c, w in PRIORITY_WORDS.items()},
     }
 
 

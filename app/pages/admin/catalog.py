@@ -11,11 +11,11 @@ from wtforms.validators import Optional
 
 from app.admin import catalog as service
 from app.errors import DomainError
-from app.models.catalog import PRIORITIES
+from app.models.catalog import PRIORITIES, PRIORITY_WORDS
 from app.pages.admin.common import actor, bp, refused_on
+from app.pages.listing import word
 from app.reference import catalog as reference
 
-PRIORITY_LABELS = {"normal": _l("Normal"), "urgent": _l("Urgent"), "critical": _l("Critical")}
 LIMIT_LABELS = {
     "sign_hours": _l("Sign for within (working hours)"),
     "handle_days": _l("Handle within (working days)"),
@@ -30,7 +30,7 @@ def case_types():
     return render_template(
         "pages/admin/case_types.html",
         types=reference.case_types(),
-        priorities=PRIORITY_LABELS,
+        priorities={p: word(PRIORITY_WORDS, p) for p in PRIORITIES},
         limit_labels=LIMIT_LABELS,
     )
 
@@ -46,7 +46,7 @@ def _case_type_page(type_id: int, values: dict, errors: dict, form_errors: list,
             values=values,
             errors=errors,
             form_errors=form_errors,
-            priorities=PRIORITY_LABELS,
+            priorities={p: word(PRIORITY_WORDS, p) for p in PRIORITIES},
             limit_labels=LIMIT_LABELS,
         ),
         status,
