@@ -1,5 +1,5 @@
-// Draws a BPMN diagram with bpmn-js's navigated viewer (served by the app, see base.html's
-// head block of the page that uses it) into every element carrying data-bpmn-url:
+// Draws a BPMN diagram with bpmn-js's navigated viewer (served by the app; pages include
+// templates/pages/bpmn_viewer_head.html in their head) into every element carrying data-bpmn-url:
 //   data-bpmn-url        the diagram's XML, a path of ours
 //   data-bpmn-done       JSON list of element ids on the path taken (marked minqing-done)
 //   data-bpmn-current    JSON list of element ids of the current tasks (marked minqing-current)
