@@ -26,6 +26,7 @@ from app.models import (
     CaseEvent,
     CaseNumberCounter,
     Department,
+    Notification,
     OpenTask,
     User,
     WorkflowInstance,
@@ -35,6 +36,7 @@ from app.seed.city import seed_city
 PASSWORD = "test-pass"
 CASE_TABLES = (
     AuditLog,  # exports and administration write here
+    Notification,
     CaseContact,
     Attachment,
     CaseEvent,

@@ -41,7 +41,9 @@ def upgrade():
             ["uploaded_by_id"], ["app_user.id"], name=op.f("fk_attachment_uploaded_by_id_app_user")
         ),
         sa.ForeignKeyConstraint(
-            ["department_id"], ["department.id"], name=op.f("fk_attachment_department_id_department")
+            ["department_id"],
+            ["department.id"],
+            name=op.f("fk_attachment_department_id_department"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attachment")),
         sa.UniqueConstraint("storage_key", name=op.f("uq_attachment_storage_key")),

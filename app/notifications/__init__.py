@@ -1,0 +1,1 @@
+"""The message centre: per-user notifications, their live feed and their delivery."""
