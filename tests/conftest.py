@@ -26,8 +26,13 @@ from app.models import (
     CaseEvent,
     CaseNumberCounter,
     Department,
+    Instruction,
+    InstructionRead,
+    LadderRule,
+    LadderStep,
     Notification,
     OpenTask,
+    SupervisionOrder,
     User,
     WorkflowInstance,
 )
@@ -36,6 +41,11 @@ from app.seed.city import seed_city
 PASSWORD = "test-pass"
 CASE_TABLES = (
     AuditLog,  # exports and administration write here
+    InstructionRead,  # the oversight office's and leaders' rows on cases
+    Instruction,
+    SupervisionOrder,
+    LadderStep,
+    LadderRule,
     Notification,
     CaseContact,
     Attachment,

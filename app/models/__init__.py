@@ -7,6 +7,13 @@ from app.models.catalog import CaseType, Category, Holiday, TimeLimit
 from app.models.contact import CaseContact
 from app.models.notification import Notification
 from app.models.org import Department, LeaderScope, Role, User, user_roles
+from app.models.oversight import (
+    Instruction,
+    InstructionRead,
+    LadderRule,
+    LadderStep,
+    SupervisionOrder,
+)
 from app.models.saved_query import SavedQuery
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
@@ -22,12 +29,17 @@ __all__ = [
     "Category",
     "Department",
     "Holiday",
+    "Instruction",
+    "InstructionRead",
+    "LadderRule",
+    "LadderStep",
     "LeaderScope",
     "Notification",
     "OpenTask",
     "ProcessVersion",
     "Role",
     "SavedQuery",
+    "SupervisionOrder",
     "TimeLimit",
     "User",
     "WorkflowInstance",
