@@ -125,6 +125,7 @@ class DepartmentCountSchema(Out):
 
 class OverviewCaseSchema(CaseSummarySchema):
     department = fields.String()
+    due_at = f.DateTime(allow_none=True, metadata={"description": "the deadline that runs"})
     urge_count = fields.Integer()
     last_urged_at = f.DateTime(allow_none=True)
 

@@ -89,13 +89,15 @@ def overview(user: User, args: CaseListArgs) -> Overview:
                     {
                         **queries.summary(case, types, now, user),
                         "department": row.department,
+                        # The deadline that runs (sign-for or handling), or the handling one.
+                        "due_at": overdue.case_running_due(case) or case.handle_due_at,
                         "urge_count": case.urge_count,
                         "last_urged_at": case.last_urged_at,
                     }
                 )
     result.counts = sorted(by_dept.values(), key=lambda r: (-r.overdue, -r.warning, r.department))
     for items in (result.overdue, result.warning):
-        items.sort(key=lambda c: (c["handle_due_at"] or now, c["id"]))
+        items.sort(key=lambda c: (c["due_at"] or now, c["id"]))
     return result
 
 
