@@ -12,7 +12,6 @@ from flask.views import MethodView
 
 from app.api.blueprint import Blueprint
 from app.api.oversight_schemas import (
-    URGE_MAX,
     AnswerInSchema,
     InstructionInSchema,
     InstructionListSchema,
@@ -33,7 +32,7 @@ from app.api.schemas import CaseListArgsSchema
 from app.auth import policy
 from app.auth.tokens import current_user
 from app.clock import clock
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.models import Case, Department, SupervisionOrder, User
 from app.oversight import cases, instructions, ladder, overview, supervision, urges
@@ -97,13 +96,7 @@ class UrgeMany(MethodView):
         policy.check_urge(user)
         ids = body.get("case_ids")
         if ids is None:
-            ids = overview.case_ids(user, args, URGE_MAX + 1)
-            if len(ids) > URGE_MAX:
-                raise Invalid(
-                    "too_many_cases",
-                    f"筛选结果超过 {URGE_MAX} 件，请缩小范围",
-                    f"The filters pick more than {URGE_MAX} cases; narrow them",
-                )
+            ids = overview.pick(user, args)
         return _result(urges.urge(ids, body["message"], by=user, client_ip=_ip()))
 
 

@@ -10,8 +10,7 @@ from app import fields as f
 from app.api.schemas import CaseSummarySchema, Out
 from app.oversight.messages import message_field
 from app.oversight.rules import LINE_MAX, MAX_LINES
-
-URGE_MAX = 1000  # cases urged by one request (a filter matching more is refused)
+from app.oversight.urges import BULK_MAX
 
 
 class UrgeOneSchema(Schema):
@@ -22,7 +21,7 @@ class UrgeManySchema(Schema):
     message = message_field(metadata={"title": "催办内容 Message"})
     case_ids = fields.List(
         f.Id(),
-        validate=validate.Length(min=1, max=URGE_MAX),
+        validate=validate.Length(min=1, max=BULK_MAX),
         metadata={"description": "the cases to urge; without it, the cases the filters pick"},
     )
 
@@ -126,8 +125,6 @@ class DepartmentCountSchema(Out):
 class OverviewCaseSchema(CaseSummarySchema):
     department = fields.String()
     due_at = f.DateTime(allow_none=True, metadata={"description": "the deadline that runs"})
-    urge_count = fields.Integer()
-    last_urged_at = f.DateTime(allow_none=True)
 
 
 class OverviewSchema(Out):

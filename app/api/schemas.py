@@ -88,6 +88,8 @@ class CaseSummarySchema(Out):
     current_department_id = fields.Integer(allow_none=True)
     created_at = f.DateTime()
     handle_due_at = f.DateTime(allow_none=True)
+    urge_count = fields.Integer(metadata={"description": "urges (催办) on the case: the 催 mark"})
+    last_urged_at = f.DateTime(allow_none=True)
 
 
 class PagingSchema(Out):

@@ -90,6 +90,8 @@ class CaseSummary(TypedDict):
     current_department_id: int | None
     created_at: datetime
     handle_due_at: datetime | None
+    urge_count: int  # urges (催办) on the case: the inbox's mark (app/oversight/urges.py)
+    last_urged_at: datetime | None
 
 
 class Paging(TypedDict):
@@ -207,6 +209,8 @@ def summary(case: Case, types: Names, now: datetime, viewer: User) -> CaseSummar
         "current_department_id": case.current_department_id,
         "created_at": case.created_at,
         "handle_due_at": case.handle_due_at,
+        "urge_count": case.urge_count,
+        "last_urged_at": case.last_urged_at,
     }
 
 

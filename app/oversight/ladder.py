@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -122,24 +122,26 @@ def step_due(rule: Rule, deadline: datetime, cal: WorkCalendar) -> datetime:
 
 
 def _claim(case_id: int, rule: Rule, deadline: datetime, due: datetime, now: datetime) -> bool:
-    """Insert the step's row unless it exists: True when this run took the step."""
+    """Insert the step's row unless it exists: True when this run took the step. The insert
+    is the transaction's first statement: on SQLite it takes the write lock (waiting its
+    turn) before anything is read, so a second process never acts on a stale read."""
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    holders = cases.holders(case_id)
     result = db.session.execute(
         insert(LadderStep)
-        .values(
-            case_id=case_id,
-            step=rule.step,
-            deadline_at=deadline,
-            due_at=due,
-            taken_at=now,
-            department_id=holders[0] if holders else None,
-        )
+        .values(case_id=case_id, step=rule.step, deadline_at=deadline, due_at=due, taken_at=now)
         .on_conflict_do_nothing(index_elements=["case_id", "step", "deadline_at"])
         .returning(LadderStep.id)
     )
-    return result.scalar() is not None
+    step_id = result.scalar()
+    if step_id is None:
+        return False
+    holders = cases.holders(case_id)
+    if holders:
+        db.session.execute(
+            update(LadderStep).where(LadderStep.id == step_id).values(department_id=holders[0])
+        )
+    return True
 
 
 def _take(case_id: int, rule: Rule, deadline: datetime, due: datetime) -> None:
@@ -200,9 +202,10 @@ def _candidates(rule: Rule, bound: datetime, after: tuple[datetime, int] | None)
     return db.session.execute(query.order_by(Case.handle_due_at, Case.id).limit(BATCH)).all()
 
 
-def run(now: datetime | None = None) -> int:
-    """Take every ladder step due at `now` not taken yet; returns how many were taken."""
-    now = now or clock.now()
+def run(app_or_now: object = None) -> int:
+    """The scheduler's job: take every ladder step due at `now` (a datetime; otherwise, e.g.
+    the app the scheduler passes, the clock's time) not taken yet; returns how many."""
+    now = app_or_now if isinstance(app_or_now, datetime) else clock.now()
     cal = deadlines.work_calendar()
     day = standing.day_seconds(cal)
     taken = 0
@@ -215,6 +218,7 @@ def run(now: datetime | None = None) -> int:
             bound = before(cal, now, seconds)
         after: tuple[datetime, int] | None = None
         while rows := _candidates(rule, bound, after):
+            db.session.commit()  # ends the read: each claim below is its own transaction
             after = (rows[-1].handle_due_at, rows[-1].id)
             for case_id, deadline, started in rows:
                 due = step_due(rule, deadline, cal)

@@ -18,6 +18,7 @@ from app.cases import contacts, queries
 from app.cases.queries import CaseListArgs
 from app.clock import clock
 from app.deadlines import overdue, standing
+from app.errors import Invalid
 from app.extensions import db
 from app.models import Case, CaseEvent, Department, SupervisionOrder, User
 from app.oversight import supervision, urges
@@ -63,6 +64,19 @@ def case_ids(user: User, args: CaseListArgs, cap: int) -> list[int]:
     return out
 
 
+def pick(user: User, args: CaseListArgs) -> list[int]:
+    """The cases a bulk urge by filters urges: what the combined query shows for them, or 422
+    `too_many_cases` past `urges.BULK_MAX` (nothing urged: a filter that broad is a slip)."""
+    ids = case_ids(user, args, urges.BULK_MAX + 1)
+    if len(ids) > urges.BULK_MAX:
+        raise Invalid(
+            "too_many_cases",
+            f"筛选结果超过 {urges.BULK_MAX} 件，请缩小范围",
+            f"The filters pick more than {urges.BULK_MAX} cases; narrow them",
+        )
+    return ids
+
+
 def overview(user: User, args: CaseListArgs) -> Overview:
     now = clock.now()
     ids = case_ids(user, args, SCAN_MAX + 1)
@@ -91,8 +105,6 @@ def overview(user: User, args: CaseListArgs) -> Overview:
                         "department": row.department,
                         # The deadline that runs (sign-for or handling), or the handling one.
                         "due_at": overdue.case_running_due(case) or case.handle_due_at,
-                        "urge_count": case.urge_count,
-                        "last_urged_at": case.last_urged_at,
                     }
                 )
     result.counts = sorted(by_dept.values(), key=lambda r: (-r.overdue, -r.warning, r.department))

@@ -255,9 +255,10 @@ def mark_overdue(now: datetime | None = None) -> int:
     return flagged
 
 
-def run(now: datetime | None = None) -> int:
-    """The scheduler's job: `mark_overdue` at the clock's time."""
-    return mark_overdue(now)
+def run(app_or_now: object = None) -> int:
+    """The scheduler's job: `mark_overdue` at `now` (a datetime; otherwise, e.g. the app the
+    scheduler passes, the clock's time)."""
+    return mark_overdue(app_or_now if isinstance(app_or_now, datetime) else None)
 
 
 def orders_of_case(case_id: int) -> list[SupervisionOrder]:

@@ -36,6 +36,7 @@ REFUSALS = {
     "no_handling_department": ("工单当前无承办单位", "No department holds the case now"),
 }
 _CHUNK = 500  # ids per IN list
+BULK_MAX = 1000  # cases one request urges (the API's and the page's bulk urge)
 
 
 @dataclass(frozen=True)

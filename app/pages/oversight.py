@@ -31,7 +31,6 @@ from app.pages.schema_form import Field, label_of
 from app.pages.session import signed_in
 
 bp = Blueprint("pages_oversight", __name__)
-URGE_MAX = 1000  # cases one press urges (as the API's)
 ORDER_STATES = ("open", "overdue", "answered")
 
 
@@ -102,7 +101,7 @@ def urge():
     chosen = request.form.getlist("case_ids")
     try:
         if request.form.get("scope") == "chosen":
-            ids = [i for i in (parse_id(c) for c in chosen) if i is not None]
+            ids = [i for i in (parse_id(c) for c in chosen) if i is not None][: urges.BULK_MAX]
             if not ids:
                 raise Invalid(
                     "no_case_chosen", "请先勾选要催办的工单", "Choose the cases to urge first"
@@ -111,13 +110,7 @@ def urge():
             args, refused = list_args.load(values)
             if args is None:
                 raise Invalid("invalid_filters", "筛选条件有误", "The filters are not valid")
-            ids = overview.case_ids(user, args, URGE_MAX + 1)
-            if len(ids) > URGE_MAX:
-                raise Invalid(
-                    "too_many_cases",
-                    f"筛选结果超过 {URGE_MAX} 件，请缩小范围",
-                    f"The filters pick more than {URGE_MAX} cases; narrow them",
-                )
+            ids = overview.pick(user, args)
         result = urges.urge(ids, message, by=user, client_ip=request.remote_addr or "")
     except DomainError as exc:
         return _page(

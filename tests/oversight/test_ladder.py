@@ -5,6 +5,7 @@ PDF (Chinese text, CJK font embedded)."""
 from __future__ import annotations
 
 import io
+import threading
 from datetime import datetime
 
 import pytest
@@ -129,3 +130,35 @@ def test_the_notice_is_a_chinese_pdf_with_the_cjk_font_embedded(ladder_rules, at
             if any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                 fonts.add(str(font["/BaseFont"]))
     assert any("CJK" in f for f in fonts), fonts
+
+
+def test_two_schedulers_at_once_take_each_step_once(app, ladder_rules, at_department):
+    """Two processes' jobs at the same moment (threads with their own sessions and
+    connections): the unique key lets one take each step; together they take three."""
+    ids = [at_department("urban") for _ in range(3)]
+    clock.freeze(datetime(2026, 3, 14, 12, 0))
+    db.session.commit()
+    taken, failed = [], []
+    start = threading.Barrier(2, timeout=15)
+
+    def job():
+        with app.app_context():
+            try:
+                start.wait()
+                taken.append(ladder.run())
+            except Exception as exc:  # reported below, with the thread's error
+                failed.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failed == []
+    assert sum(taken) == 9
+    db.session.rollback()
+    for case_id in ids:
+        assert [len(_events(case_id, a)) for a in ("urge", "notice", "notice_list")] == [1, 1, 1]
+        assert db.session.get(Case, case_id).urge_count == 1

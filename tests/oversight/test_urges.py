@@ -64,3 +64,12 @@ def test_a_leader_urges_only_the_cases_of_the_departments_they_oversee(at_depart
     result = urge([theirs, other], "请加快", by=user("leader"))
     assert result.urged == [theirs] and result.refused == {other: "case_not_found"}
     assert db.session.get(Case, other).urge_count == 0
+
+
+def test_the_api_inbox_carries_the_mark(client, auth, at_department, user):
+    case_id = at_department("urban", sign=False)
+    urge([case_id], "请签收", by=user("oversight"))
+    items = client.get("/api/v1/inbox", headers=auth("urban_handler")).get_json()["items"]
+    (item,) = [i for i in items if i["case"]["id"] == case_id]
+    assert item["case"]["urge_count"] == 1
+    assert item["case"]["last_urged_at"].startswith("2026-03-02T10:00")
