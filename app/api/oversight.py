@@ -32,7 +32,7 @@ from app.api.schemas import CaseListArgsSchema
 from app.auth import policy
 from app.auth.tokens import current_user
 from app.clock import clock
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, case_not_found
 from app.extensions import db
 from app.models import Case, Department, SupervisionOrder, User
 from app.oversight import cases, instructions, ladder, overview, supervision, urges
@@ -75,7 +75,7 @@ class UrgeCase(MethodView):
         result = urges.urge([case_id], body["message"], by=current_user(), client_ip=_ip())
         code = result.refused.get(case_id)
         if code == "case_not_found":
-            raise NotFound(code, *urges.REFUSALS[code])
+            raise case_not_found()  # as every route answers of a case out of scope
         if code is not None:
             raise Conflict(code, *urges.REFUSALS[code])
         return _result(result)

@@ -545,6 +545,120 @@ def check_reference(check: Check, operation: str, _dept_ids) -> None:
     check.no_leak(operation, resp, body)
 
 
+# -- the oversight office's and leaders' routes (app/api/oversight.py) --------------------------
+
+# Who may call each oversight write at all (refused on the role, whatever the case, otherwise).
+URGE_ROLES = {"oversight", "leader"}
+OVERSIGHT_READS = {
+    "GET /api/v1/oversight/ladder",
+    "GET /api/v1/oversight/overview",
+    "GET /api/v1/oversight/supervision",
+}
+CASE_WRITES = {
+    "POST /api/v1/cases/{case_id}/urge": ({"message": "请加快办理"}, URGE_ROLES),
+    "POST /api/v1/cases/{case_id}/supervision": (
+        {"message": "请反馈", "feedback_days": 2},
+        {"oversight"},
+    ),
+    "POST /api/v1/cases/{case_id}/instructions": ({"text": "请高度重视"}, {"leader"}),
+}
+
+
+def _roles(check: Check) -> set[str]:
+    return set(check.me.get("roles", []))
+
+
+def check_case_reads(check: Check, operation: str, _dept_ids) -> None:
+    """A case's orders or instructions: read only in scope, else as a missing case."""
+    path = operation.split(" ", 1)[1]
+    for case in check.cases:
+        what = f"{operation} ('{case.label}')"
+        resp, body = check.call("GET", path.format(case_id=case.id))
+        if check.sees(case):
+            if resp.status_code != 200:
+                check.fail(what, f"{resp.status_code} {body}; the case is in scope")
+            check.no_leak(what, resp, body)
+        else:
+            check.not_found_like_missing(what, resp, body, check.missing)
+
+
+def check_case_writes(check: Check, operation: str, _dept_ids) -> None:
+    """An urge, order or instruction on a case out of scope answers as on a missing case; a
+    user whose roles may not write it is refused on the role, whatever the case (nothing is
+    written in scope here: the population must stay as it is)."""
+    path = operation.split(" ", 1)[1]
+    payload, roles = CASE_WRITES[operation]
+    allowed = bool(_roles(check) & roles)
+    missing = check.call("POST", path.format(case_id=check.missing_id), json=payload)
+    if allowed:
+        check.not_found_like_missing(f"{operation} on a missing case", *missing, check.missing)
+    for case in check.outside if allowed else check.cases:
+        what = f"{operation} ('{case.label}')"
+        resp, body = check.call("POST", path.format(case_id=case.id), json=payload)
+        check.no_leak(what, resp, body)
+        if allowed:
+            check.not_found_like_missing(what, resp, body, check.missing)
+        elif resp.status_code != 403 or body != missing[1]:
+            check.fail(what, f"{resp.status_code} {body}; this user may not do this")
+
+
+def check_nested_writes(check: Check, operation: str, _dept_ids) -> None:
+    """Answering an order or reading an instruction of a case out of scope: as a missing case."""
+    path = operation.split(" ", 1)[1]
+    payload = {"answer": "已处理"} if "answer" in path else None
+    for case_id in [check.missing_id] + [c.id for c in check.outside]:
+        url = path.format(case_id=case_id, order_id=1, instruction_id=1)
+        resp, body = check.call("POST", url, json=payload)
+        check.not_found_like_missing(f"{operation} on case {case_id}", resp, body, check.missing)
+
+
+def check_oversight_reads(check: Check, operation: str, _dept_ids) -> None:
+    """The oversight office's lists: theirs alone (403 for everyone else)."""
+    resp, body = check.call("GET", operation.split(" ", 1)[1])
+    if "oversight" in _roles(check):
+        if resp.status_code != 200:
+            check.fail(operation, f"{resp.status_code} {body}")
+        check.no_leak(operation, resp, body)
+    elif resp.status_code != 403:
+        check.fail(operation, f"{resp.status_code} {body}; only the oversight office reads it")
+
+
+def check_bulk_urge(check: Check, operation: str, _dept_ids) -> None:
+    """Urging named cases out of scope refuses each as a missing case, urging nothing."""
+    ids = [check.missing_id] + [c.id for c in check.outside]
+    resp, body = check.call(
+        "POST", "/api/v1/oversight/urges", json={"message": "请加快", "case_ids": ids}
+    )
+    if not _roles(check) & URGE_ROLES:
+        if resp.status_code != 403:
+            check.fail(operation, f"{resp.status_code} {body}; this user may not urge")
+        return
+    check.no_leak(operation, resp, body)
+    codes = {r["case_id"]: r["code"] for r in (body or {}).get("refused", [])}
+    if resp.status_code != 200 or body["urged"] or codes != dict.fromkeys(ids, "case_not_found"):
+        check.fail(operation, f"{resp.status_code} {body}; each should be refused as missing")
+
+
+def check_ladder_write(check: Check, operation: str, _dept_ids) -> None:
+    """Only the oversight office edits the ladder (a refused ladder here: nothing saved)."""
+    resp, body = check.call("PUT", "/api/v1/oversight/ladder", json={"rules": ["不是规则"]})
+    expected = 422 if "oversight" in _roles(check) else 403
+    if resp.status_code != expected:
+        check.fail(operation, f"{resp.status_code} {body}; expected {expected}")
+
+
+OVERSIGHT_ROUTES: dict[str, Callable] = {
+    "GET /api/v1/cases/{case_id}/supervision": check_case_reads,
+    "GET /api/v1/cases/{case_id}/instructions": check_case_reads,
+    **dict.fromkeys(CASE_WRITES, check_case_writes),
+    "POST /api/v1/cases/{case_id}/supervision/{order_id}/answer": check_nested_writes,
+    "POST /api/v1/cases/{case_id}/instructions/{instruction_id}/read": check_nested_writes,
+    **dict.fromkeys(OVERSIGHT_READS, check_oversight_reads),
+    "POST /api/v1/oversight/urges": check_bulk_urge,
+    "PUT /api/v1/oversight/ladder": check_ladder_write,
+}
+
+
 # How to call each operation of the OpenAPI document. Detail runs before the inbox, which
 # compares with the allowed actions the details offered.
 ROUTES: dict[str, Callable] = {
@@ -564,6 +678,7 @@ ROUTES: dict[str, Callable] = {
     "GET /api/v1/cases/{case_id}/attachments": check_attachment_list,
     "POST /api/v1/cases/{case_id}/attachments": check_attachment_upload,
     "GET /api/v1/cases/{case_id}/attachments/{attachment_id}": check_attachment_download,
+    **OVERSIGHT_ROUTES,
 }
 
 
