@@ -241,3 +241,36 @@ def test_the_oversight_page_counts_urges_by_filter_and_edits_the_ladder(
         .status_code
         == 404
     )
+
+
+def test_too_long_texts_and_a_backward_ladder_are_marked_on_the_pages(app, at_department):
+    case_id = at_department("east_urban")
+    office, leader = signed_in(app, "oversight"), signed_in(app, "leader")
+    before = snapshot()
+    long_text = "催" * 1001
+    resp = _post(office, case_id, f"/cases/{case_id}/urge", {"message": long_text})
+    assert resp.status_code == 422 and "1000" in resp.get_data(as_text=True)
+    resp = _post(
+        office,
+        case_id,
+        f"/cases/{case_id}/supervision",
+        {"message": long_text, "feedback_date": "2026-03-04"},
+    )
+    assert resp.status_code == 422
+    assert 'data-testid="error-order-message"' in resp.get_data(as_text=True)
+    resp = _post(leader, case_id, f"/cases/{case_id}/instructions", {"text": long_text})
+    assert resp.status_code == 422
+    assert 'data-testid="error-instruction-text"' in resp.get_data(as_text=True)
+    html = office.get("/oversight").get_data(as_text=True)
+    resp = office.post(
+        "/oversight/ladder",
+        data={
+            "csrf_token": csrf_of(html),
+            "rules": "逾期后3个工作日发催办通知书\n逾期超过2个工作日通报\n到期后1个工作日催办",
+        },
+    )
+    assert resp.status_code == 422
+    body = resp.get_data(as_text=True)
+    assert 'data-line="1"' in body and "颠倒" in body  # the list before the notice
+    assert 'data-line="2"' in body and "到期前" in body  # an urge after the deadline
+    assert snapshot() == before
