@@ -160,7 +160,6 @@ def test_a_leader_outside_their_departments_gets_404_and_nothing_changes(app, at
     case_id = at_department("west_urban")
     leader = signed_in(app, "leader")
     assert leader.get(f"/cases/{case_id}").status_code == 404
-    before = snapshot()
     other = at_department("east_urban")
     html = leader.get(f"/cases/{other}").get_data(as_text=True)
     before = snapshot()
