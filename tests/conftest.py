@@ -25,9 +25,12 @@ from app.models import (
     CaseDepartment,
     CaseEvent,
     CaseNumberCounter,
+    DeadlineMark,
     Department,
+    JobRun,
     Notification,
     OpenTask,
+    SchedulerLease,
     User,
     WorkflowInstance,
 )
@@ -35,6 +38,9 @@ from app.seed.city import seed_city
 
 PASSWORD = "test-pass"
 CASE_TABLES = (
+    DeadlineMark,  # the scheduler's rows
+    JobRun,
+    SchedulerLease,
     AuditLog,  # exports and administration write here
     Notification,
     CaseContact,

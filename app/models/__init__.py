@@ -8,6 +8,7 @@ from app.models.contact import CaseContact
 from app.models.notification import Notification
 from app.models.org import Department, LeaderScope, Role, User, user_roles
 from app.models.saved_query import SavedQuery
+from app.models.scheduler import DeadlineMark, JobRun, SchedulerLease
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
@@ -19,15 +20,18 @@ __all__ = [
     "CaseEvent",
     "CaseNumberCounter",
     "CaseType",
+    "DeadlineMark",
     "Category",
     "Department",
     "Holiday",
+    "JobRun",
     "LeaderScope",
     "Notification",
     "OpenTask",
     "ProcessVersion",
     "Role",
     "SavedQuery",
+    "SchedulerLease",
     "TimeLimit",
     "User",
     "WorkflowInstance",

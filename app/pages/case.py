@@ -115,7 +115,7 @@ class Countdown:
 def countdown(due: datetime | None, now: datetime, clock_name: str, case: Case) -> Countdown | None:
     """The working time left until `due` (or past it), coloured by the one rule of how a
     deadline stands (app/deadlines/standing.py), as the work lists colour it."""
-    c = standing.countdown(due, standing.limit_seconds(clock_name, case), now)
+    c = standing.countdown(due, standing.limit_seconds(clock_name, case), now, clock_name)
     return None if c is None else Countdown(c.standing, countdown_text(c))
 
 
