@@ -49,7 +49,7 @@ class Clock:
     def __init__(self) -> None:
         self._frozen: datetime | None = None
         self._file: str | None = None
-        self._file_seen: tuple[float, int] | None = None
+        self._file_seen: tuple[int, int, int] | None = None
         self._file_value: datetime | timedelta | None = None
 
     def now(self) -> datetime:
@@ -85,7 +85,7 @@ class Clock:
             st = os.stat(self._file)
         except FileNotFoundError:
             return None  # no file yet: real time
-        seen = (st.st_mtime, st.st_size)
+        seen = (st.st_mtime_ns, st.st_size, st.st_ino)
         if seen != self._file_seen:
             with open(self._file, encoding="utf-8") as f:
                 self._file_value = parse_clock_file(f.read())
