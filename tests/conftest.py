@@ -27,10 +27,15 @@ from app.models import (
     CaseNumberCounter,
     DeadlineMark,
     Department,
+    Instruction,
+    InstructionRead,
     JobRun,
+    LadderRule,
+    LadderStep,
     Notification,
     OpenTask,
     SchedulerLease,
+    SupervisionOrder,
     User,
     WorkflowInstance,
 )
@@ -42,6 +47,11 @@ CASE_TABLES = (
     JobRun,
     SchedulerLease,
     AuditLog,  # exports and administration write here
+    InstructionRead,  # the oversight office's and leaders' rows on cases
+    Instruction,
+    SupervisionOrder,
+    LadderStep,
+    LadderRule,
     Notification,
     CaseContact,
     Attachment,

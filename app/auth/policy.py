@@ -223,3 +223,56 @@ def check_act(user: User, task: OpenTask, action: ActionSpec) -> None:
             "此工单当前不由您的单位处理",
             f"'{action.name}' on this case belongs to another department",
         )
+
+
+# --- The oversight office (效能办) and leaders: urges, supervision, instructions -------------
+
+OVERSIGHT = "oversight"
+# Who urges (催办) cases of their scope: the oversight office, and leaders their departments'.
+URGE_ROLES = frozenset({OVERSIGHT, LEADER})
+
+
+def check_urge(user: User) -> None:
+    if not (user.role_codes & URGE_ROLES):
+        raise Forbidden(
+            "role_not_allowed",
+            "仅效能督办人员和领导可以催办",
+            "Only the oversight office and leaders may urge cases",
+        )
+
+
+def may_oversee(user: User) -> bool:
+    """The oversight office: supervision orders, the escalation ladder, the oversight page."""
+    return OVERSIGHT in user.role_codes
+
+
+def check_oversee(user: User) -> None:
+    if not may_oversee(user):
+        raise Forbidden(
+            "role_not_allowed",
+            "仅效能督办人员可以进行此操作",
+            "Only the oversight office may do this",
+        )
+
+
+def check_instruct(user: User) -> None:
+    """Instructions (批示) are the leaders' (on the cases of their scope: `can_view`)."""
+    if LEADER not in user.role_codes:
+        raise Forbidden(
+            "role_not_allowed", "仅领导可以作出批示", "Only leaders may write instructions"
+        )
+
+
+def is_department_staff(user: User, department_id: int) -> bool:
+    """Whether the user works at the desk of this department: who answers its supervision
+    orders and whose reading marks its instructions read."""
+    return bool(user.role_codes & DESK_ROLES) and user.department_id == department_id
+
+
+def check_department_staff(user: User, department_id: int) -> None:
+    if not is_department_staff(user, department_id):
+        raise Forbidden(
+            "department_not_allowed",
+            "该督办件不由您的单位反馈",
+            "This order is addressed to another department; only its staff may answer",
+        )

@@ -7,6 +7,13 @@ from app.models.catalog import CaseType, Category, Holiday, TimeLimit
 from app.models.contact import CaseContact
 from app.models.notification import Notification
 from app.models.org import Department, LeaderScope, Role, User, user_roles
+from app.models.oversight import (
+    Instruction,
+    InstructionRead,
+    LadderRule,
+    LadderStep,
+    SupervisionOrder,
+)
 from app.models.saved_query import SavedQuery
 from app.models.scheduler import DeadlineMark, JobRun, SchedulerLease
 from app.models.workflow import ProcessVersion, WorkflowInstance
@@ -25,6 +32,10 @@ __all__ = [
     "Department",
     "Holiday",
     "JobRun",
+    "Instruction",
+    "InstructionRead",
+    "LadderRule",
+    "LadderStep",
     "LeaderScope",
     "Notification",
     "OpenTask",
@@ -32,6 +43,7 @@ __all__ = [
     "Role",
     "SavedQuery",
     "SchedulerLease",
+    "SupervisionOrder",
     "TimeLimit",
     "User",
     "WorkflowInstance",

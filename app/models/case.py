@@ -117,6 +117,10 @@ class Case(Model):
     clock_paused_at: Mapped[datetime | None] = mapped_column()
     overdue: Mapped[bool] = mapped_column(default=False)
     escalated: Mapped[bool] = mapped_column(default=False)
+    # Urges (催办, app/oversight/urges.py): how many, and the last one's time, for the 催 mark
+    # of the inbox. Written only by urges, never by a step.
+    urge_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_urged_at: Mapped[datetime | None] = mapped_column()
 
     return_count: Mapped[int] = mapped_column(default=0)
     extension_count: Mapped[int] = mapped_column(default=0)

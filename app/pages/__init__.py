@@ -25,6 +25,8 @@ from app.pages import (
     intake,
     listing,
     navigation,
+    oversight,
+    oversight_case,
     processes,
     query,
     revisit,
@@ -54,3 +56,5 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(processes.bp)
     app.register_blueprint(api_docs.bp)
     app.register_blueprint(case.bp)
+    app.register_blueprint(oversight_case.bp)
+    app.register_blueprint(oversight.bp)

@@ -44,7 +44,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms.registry import load_forms
 from app.models import Case, CaseType
-from app.pages import actions
+from app.oversight import instructions
+from app.pages import actions, oversight_case
 from app.pages.listing import CHANNELS, PRIORITIES, RESULTS, countdown_text, word
 from app.pages.schema_form import label_of
 from app.pages.session import signed_in
@@ -80,6 +81,10 @@ EVENT_LABELS: dict[str, Any] = {
     "supervise": _l("Supervised"),
     "instruction": _l("Leader's instruction"),
     "merge": _l("Repeat call merged"),
+    "supervision_answer": _l("Supervision answered"),
+    "supervision_overdue": _l("Supervision order overdue"),
+    "notice": _l("Notice issued"),
+    "notice_list": _l("Put on the notice list"),
     attachments.ADDED: _l("Files attached"),
 }
 # Colours of the timeline's dots: decisions and requests stand out from routine steps.
@@ -94,10 +99,19 @@ EVENT_TONES = {
     "urge": "danger",
     "supervise": "danger",
     "instruction": "info",
+    "supervision_answer": "success",
+    "supervision_overdue": "danger",
+    "notice": "danger",
+    "notice_list": "danger",
     "reply": "success",
     "co_reply": "success",
     "close": "success",
 }
+# Events of the oversight office and leaders: their text is the event's comment.
+OVERSIGHT_EVENTS = frozenset(
+    {"urge", "supervise", "supervision_answer", "supervision_overdue", "instruction"}
+    | {"notice", "notice_list"}
+)
 # Events the page does not list (the audit keeps them; the API's timeline shows them).
 HIDDEN_EVENTS = frozenset({attachments.DOWNLOADED})
 TEXT_FIELDS = ("text", "reason_text", "reason", "answer")  # what a person wrote, shown as is
@@ -175,6 +189,10 @@ def _timeline(body: CaseDetail) -> list[dict[str, Any]]:
         texts = [str(data[k]) for k in TEXT_FIELDS if isinstance(data.get(k), str) and data[k]]
         if data.get("comment") and data["comment"] not in texts:
             texts.append(str(data["comment"]))
+        if action in OVERSIGHT_EVENTS and event["comment"] and event["comment"] not in texts:
+            texts.append(event["comment"])  # what the urge, order or instruction said
+        if action in OVERSIGHT_EVENTS and data.get("auto"):
+            notes.append(_("automatic"))
         files = [a.get("name", "") for a in data.get("attachments", ())]
         out.append(
             {
@@ -227,7 +245,12 @@ def _case_type_name(case: Case) -> str:
     return "—" if found is None else label_of({"zh": found.name, "en": found.name_en}, found.code)
 
 
-def _render(case: Case, upload_errors: list[str] | None = None, status: int = 200):
+def _render(
+    case: Case,
+    upload_errors: list[str] | None = None,
+    status: int = 200,
+    oversight_errors: dict[str, dict[str, str]] | None = None,
+):
     user = signed_in()
     now = clock.now()
     body = queries.detail(user, case)
@@ -256,14 +279,25 @@ def _render(case: Case, upload_errors: list[str] | None = None, status: int = 20
         attachments=attachments.list_for(case),
         may_attach=attachments.may_attach(offered),
         upload_errors=upload_errors or [],
+        oversight=oversight_case.panel(user, case, oversight_errors),
     )
     return html, status
+
+
+def render_case(
+    case: Case, *, oversight_errors: dict[str, dict[str, str]] | None = None, status: int = 200
+):
+    """The page, with a refused oversight form's field marked (app/pages/oversight_case.py)."""
+    return _render(case, status=status, oversight_errors=oversight_errors)
 
 
 @bp.get("/cases/<ref>")
 @login_required
 def detail(ref: str):
-    case = queries.get_visible_case(signed_in(), ref)
+    user = signed_in()
+    case = queries.get_visible_case(user, ref)
+    # Opening the case is reading its instructions, for the department they are addressed to.
+    instructions.mark_read(user, case)
     return _render(case)
 
 

@@ -27,6 +27,7 @@ MENU: list[NavItem] = [
     NavItem("pages_dispatch.dispatch", _l("Dispatch"), frozenset({"dispatcher"})),
     NavItem("pages_revisit.revisit", _l("Revisit"), frozenset({"revisit"})),
     NavItem("pages_intake.form", _l("Intake"), frozenset({"agent", "dispatcher"})),
+    NavItem("pages_oversight.oversight", _l("Oversight"), frozenset({"oversight"})),
     NavItem("pages_processes.processes", _l("Processes"), frozenset({"designer", "admin"})),
     NavItem("pages_admin.departments", _l("Administration"), frozenset({"admin"})),
     NavItem("pages_api_docs.docs", _l("API docs"), frozenset({"designer", "admin"})),

@@ -194,3 +194,9 @@ def delete(query_id: int) -> Any:
 
 def _saved_url(query_string: str) -> str:
     return url_for("pages_query.query") + (f"?{query_string}" if query_string else "")
+
+
+# The oversight page takes the same filters, with the same choices and marks
+# (app/pages/oversight.py).
+filter_choices = _choices
+marked_filters = _marked

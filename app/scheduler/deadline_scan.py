@@ -69,6 +69,7 @@ from app.models import (
 )
 from app.models.scheduler import ESCALATED, LEVELS, OVERDUE, WARNING
 from app.notifications.service import department_users, notify
+from app.oversight.urges import urge
 from app.timefmt import to_rfc3339
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ ACTIONS = {WARNING: "deadline_warning", OVERDUE: "deadline_overdue", ESCALATED: 
 KINDS = {WARNING: "warning", OVERDUE: "overdue", ESCALATED: "escalation"}
 REVISIT_ROLES = frozenset({"revisit"})
 OVERSIGHT_ROLE = "oversight"
+AUTO_URGE_MESSAGE = "已超过办理时限，系统自动升级催办，请尽快办理。"
 
 # Called with the escalated marks of a chunk, in its transaction: the automatic urge, and
 # whatever else an escalation should set off (the oversight office's ladder may add itself).
@@ -332,5 +334,11 @@ def _escalate(escalated: Sequence[Mark]) -> None:
         .where(Case.id.in_({m.case_id for m in escalated}), Case.escalated.is_(False))
         .values(escalated=True)
     )
+    # The automatic urge (the oversight office's urge, by nobody), stamped when it fell due.
+    by_stamp: dict[datetime, set[int]] = defaultdict(set)
+    for m in escalated:
+        by_stamp[m.at].add(m.case_id)
+    for at, case_ids in sorted(by_stamp.items()):
+        urge(sorted(case_ids), AUTO_URGE_MESSAGE, by=None, at=at, auto=True, commit=False)
     for hook in escalation_hooks:
         hook(escalated)

@@ -17,6 +17,7 @@ from flask import Flask
 
 from app.cases import overdue_scan
 from app.clock import clock
+from app.oversight import ladder, supervision
 from app.scheduler import deadline_scan, digest
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,16 @@ JOBS: dict[str, Callable[..., Any]] = {
     "mark_overdue": lambda app, now: mark_overdue(app),
     "mark_deadlines": mark_deadlines,
     "send_digests": send_digests,
+    # The oversight office's (app/oversight): the escalation ladder's steps, and supervision
+    # orders whose feedback date has passed.
+    "ladder": lambda app, now: _in_context(app, ladder.run, now),
+    "supervision_overdue": lambda app, now: _in_context(app, supervision.run, now),
 }
+
+
+def _in_context(app: Flask, job: Callable[[datetime], Any], now: datetime) -> Any:
+    with app.app_context():
+        return job(now)
 
 
 def run_all(app: Flask) -> dict[str, Any]:

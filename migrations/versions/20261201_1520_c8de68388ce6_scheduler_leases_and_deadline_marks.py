@@ -2,7 +2,7 @@
 once), the periodic jobs done, and an index of open tasks by due time for its scans
 
 Revision ID: c8de68388ce6
-Revises: 359cb42632e1
+Revises: 123e4ae29faf
 Create Date: 2026-12-01 15:12:00.340363
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c8de68388ce6"
-down_revision = "359cb42632e1"
+down_revision = "123e4ae29faf"
 branch_labels = None
 depends_on = None
 

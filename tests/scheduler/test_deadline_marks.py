@@ -6,6 +6,7 @@ decision deadline, 2 past a handling one)."""
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from app.clock import clock
@@ -69,11 +70,21 @@ def test_sign_for_deadline_warns_goes_overdue_and_escalates_once(app, api, dept)
         (case_id, "deadline_overdue", datetime(2026, 3, 2, 13, 0), "sign"),
         (case_id, "escalated", datetime(2026, 3, 3, 13, 0), "sign"),
     ]
-    assert [k for k, *_ in _notified("urban_handler")] == ["warning", "overdue", "escalation"]
+    assert [k for k, *_ in _notified("urban_handler")] == [
+        "warning",
+        "overdue",
+        "escalation",
+        "urge",  # the automatic urge's, to the handling department
+    ]
     # The upper level (the city centre, parent of the bureau) and the oversight office.
     assert ("escalation", case_id, datetime(2026, 3, 3, 13, 0)) in _notified("dispatcher")
     assert _notified("oversight") == [("escalation", case_id, datetime(2026, 3, 3, 13, 0))]
     assert db.session.get(Case, case_id).escalated is True
+    # Urged automatically, by nobody, when it escalated.
+    urges = db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.action == "urge")
+    ).all()
+    assert [(u.user_id, u.at) for u in urges] == [(None, datetime(2026, 3, 3, 13, 0))]
     # Shown in the case's timeline.
     actions = [e["action"] for e in api.get(case_id)["timeline"]]
     assert [a for a in actions if a in MARK_ACTIONS] == list(MARK_ACTIONS)
@@ -156,10 +167,8 @@ def test_a_crash_midway_leaves_nothing_half_done(app, api, dept, monkeypatch):
         return real_notify(*args, **kwargs)
 
     monkeypatch.setattr(deadline_scan, "notify", failing)
-    try:
+    with pytest.raises(RuntimeError):
         jobs.mark_deadlines(app)
-    except RuntimeError:
-        pass
     assert len([m for m in _marks() if m[1] == "deadline_warning"]) == 2  # the first chunk
     monkeypatch.setattr(deadline_scan, "notify", real_notify)
     jobs.mark_deadlines(app)
