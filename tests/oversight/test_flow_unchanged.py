@@ -11,7 +11,6 @@ from app.oversight import instructions, supervision
 from app.oversight.urges import urge
 from tests.oversight.conftest import flow_of
 
-
 ANSWERS = {
     "waiting": "east_urban_handler",
     "handling": "east_urban_handler",
