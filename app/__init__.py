@@ -6,9 +6,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from app import database, timefmt
+from app import clock, database, timefmt
 from app.auth import secret_key
 from app.config import Config
+from app.deadlines import rules
 from app.extensions import db, init_limiter, migrate
 
 
@@ -17,6 +18,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.config.from_object(Config)
     if overrides:
         app.config.update(overrides)
+    clock.configure(app.config)  # a clock file only for tests and the demo, never production
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config["SECRET_KEY"] = secret_key.resolve(app.config, app.instance_path)
     if app.config["PROXY_FIX_X_FOR"]:
@@ -26,6 +28,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         proxied = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
         app.wsgi_app = proxied  # type: ignore[method-assign]
     init_limiter(app)
+    rules.check(app.config)  # a deadline rule that does not parse stops the start
     timefmt.zone(app.config["TIMEZONE"])  # an unknown zone fails here, not on the first answer
 
     from app import models  # noqa: F401  (register tables with the metadata)

@@ -109,6 +109,21 @@ class Config:
     DEADLINE_WARNING_WORKING_HOURS = float(
         os.environ.get("MINQING_DEADLINE_WARNING_WORKING_HOURS", "8")
     )
+    # Per-clock warning rules and escalation thresholds (app/deadlines/rules.py says how to
+    # write them): a clock not named in the warning rules uses the two settings above.
+    DEADLINE_WARNING_RULES = os.environ.get("MINQING_DEADLINE_WARNING_RULES", "")
+    # Escalated (逾期升级: the upper department and the oversight office hear of it, the case
+    # is urged automatically) this much working time past the deadline.
+    ESCALATION_RULES = os.environ.get("MINQING_ESCALATION_RULES", "sign=1d, decision=1d, handle=2d")
+    # The scheduler (app/scheduler): seconds between its scans, how long a lease (SQLite)
+    # lasts without renewal, and when each department's daily digest goes out.
+    SCHEDULER_LEASE_SECONDS = float(os.environ.get("MINQING_SCHEDULER_LEASE_SECONDS", "30"))
+    SCHEDULER_POLL_SECONDS = float(os.environ.get("MINQING_SCHEDULER_POLL_SECONDS", "10"))
+    SCHEDULER_CHUNK = int(os.environ.get("MINQING_SCHEDULER_CHUNK", "1000"))
+    DIGEST_AT = os.environ.get("MINQING_DIGEST_AT", "08:30")
+    # The clock set from outside the process, for tests and the demo only (app/clock.py).
+    CLOCK_FILE = os.environ.get("MINQING_CLOCK_FILE", "")
+    DEMO_CLOCK = os.environ.get("MINQING_DEMO_CLOCK", "0") == "1"
     WORKDAY_START = os.environ.get("MINQING_WORKDAY_START", "09:00")
     WORKDAY_END = os.environ.get("MINQING_WORKDAY_END", "17:00")
 

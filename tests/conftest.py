@@ -25,13 +25,16 @@ from app.models import (
     CaseDepartment,
     CaseEvent,
     CaseNumberCounter,
+    DeadlineMark,
     Department,
     Instruction,
     InstructionRead,
+    JobRun,
     LadderRule,
     LadderStep,
     Notification,
     OpenTask,
+    SchedulerLease,
     SupervisionOrder,
     User,
     WorkflowInstance,
@@ -40,6 +43,9 @@ from app.seed.city import seed_city
 
 PASSWORD = "test-pass"
 CASE_TABLES = (
+    DeadlineMark,  # the scheduler's rows
+    JobRun,
+    SchedulerLease,
     AuditLog,  # exports and administration write here
     InstructionRead,  # the oversight office's and leaders' rows on cases
     Instruction,

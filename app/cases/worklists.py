@@ -329,7 +329,9 @@ def _by_due(sort: Sort) -> list[ColumnElement[Any]]:
 
 
 def _countdown(task: OpenTask, case_: Case, now: datetime) -> Countdown | None:
-    return standing.countdown(task.due_at, standing.limit_seconds(task.clock, case_), now)
+    return standing.countdown(
+        task.due_at, standing.limit_seconds(task.clock, case_), now, task.clock
+    )
 
 
 def _task_rows(

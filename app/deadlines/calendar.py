@@ -161,7 +161,48 @@ class WorkCalendar:
             d += timedelta(days=1)
         return total.total_seconds()
 
+    def previous_working_day(self, d: date) -> date:
+        """Last working day strictly before ``d``."""
+        d = _as_date(d) - timedelta(days=1)
+        while not self.is_working_day(d):
+            d -= timedelta(days=1)
+        return d
+
+    def earliest_within(self, end: datetime, seconds: float) -> datetime:
+        """The earliest instant ``t`` with ``working_seconds_between(t, end) <= seconds``: when
+        a deadline ``end`` entered a warning window of ``seconds``. Outside working time no
+        working time passes, so a deadline at 09:00 entered a window of a working day at 17:00
+        the working day before, not at 09:00."""
+        _check_amount(seconds, "seconds")
+        moment = self._back(end, seconds)
+        if moment.time() == self.day_start:
+            return self._window_end(self.previous_working_day(moment.date()), moment)
+        return moment
+
+    def latest_before(self, end: datetime, seconds: float) -> datetime:
+        """The latest instant ``t`` with ``working_seconds_between(t, end) >= seconds``: a
+        deadline at or before it has been passed by ``seconds`` of working time at ``end``."""
+        _check_amount(seconds, "seconds")
+        return end if seconds == 0 else self._back(end, seconds)
+
     # -- helpers ----------------------------------------------------------------------------
+
+    def _back(self, end: datetime, seconds: float) -> datetime:
+        """Go back ``seconds`` of working time from ``end``, past no more working time."""
+        remaining = timedelta(seconds=seconds)
+        d = end.date()
+        if self.is_working_day(d) and self.day_start < end.time() <= self.day_end:
+            current = end
+        elif self.is_working_day(d) and end.time() > self.day_end:
+            current = self._window_end(d, end)
+        else:
+            current = self._window_end(self.previous_working_day(d), end)
+        while True:
+            available = current - self._window_start(current.date(), current)
+            if remaining <= available:
+                return current - remaining
+            remaining -= available
+            current = self._window_end(self.previous_working_day(current.date()), current)
 
     def _window_start(self, d: date, like: datetime) -> datetime:
         # Carry the caller's tzinfo so aware inputs stay aware and are not converted.

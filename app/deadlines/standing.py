@@ -9,7 +9,8 @@ The rule
 - Else *warning* when the working time left until it (`remaining`, counted with the working-day
   calendar, app/deadlines/calendar.py) is at most the *warning window*: the last
   ``DEADLINE_WARNING_FRACTION`` of the clock's limit, but never more than
-  ``DEADLINE_WARNING_WORKING_HOURS`` of working time (settings, app/config.py). The cap keeps a
+  ``DEADLINE_WARNING_WORKING_HOURS`` of working time (settings, app/config.py; a clock may have
+  its own pair, app/deadlines/rules.py). The cap keeps a
   ten-day handling limit from turning amber two and a half days early; the fraction keeps a
   four-hour sign-for limit from being amber from the start. Without a known limit the window
   is the cap alone. Outside working hours no working time passes: a task due at 09:00
@@ -29,10 +30,10 @@ from typing import Literal
 
 from flask import current_app
 
-from app.deadlines import overdue
+from app.deadlines import overdue, rules
 from app.deadlines import service as deadlines
 from app.deadlines.calendar import WorkCalendar
-from app.models import Case
+from app.models import Case, TimeLimit
 
 Standing = Literal["normal", "warning", "overdue"]
 STANDINGS: tuple[Standing, ...] = ("normal", "warning", "overdue")
@@ -86,24 +87,36 @@ def classify(
     return "warning" if left <= warning_window(limit, fraction, cap_hours) else "normal"
 
 
-def _settings() -> tuple[float, float]:
+def _settings(clock_name: str | None) -> tuple[float, float]:
     cfg = current_app.config
+    if clock_name in rules.TIMED_CLOCKS:
+        rule = rules.warning_rules(cfg)[clock_name]
+        return rule.fraction, rule.cap_hours
     return float(cfg["DEADLINE_WARNING_FRACTION"]), float(cfg["DEADLINE_WARNING_WORKING_HOURS"])
 
 
-def standing(due_at: datetime | None, limit: float | None, now: datetime) -> Standing:
+def rule(clock_name: str | None) -> tuple[float, float]:
+    """The warning rule of a clock: (fraction of its limit, cap in working hours)."""
+    return _settings(clock_name)
+
+
+def standing(
+    due_at: datetime | None, limit: float | None, now: datetime, clock_name: str | None = None
+) -> Standing:
     """How `due_at` stands at `now` for a clock whose limit is `limit` working seconds (None:
-    unknown), with the city's calendar and warning settings."""
-    fraction, cap_hours = _settings()
+    unknown), with the city's calendar and the clock's warning rule."""
+    fraction, cap_hours = _settings(clock_name)
     return classify(due_at, limit, now, deadlines.work_calendar(), fraction, cap_hours)
 
 
-def countdown(due_at: datetime | None, limit: float | None, now: datetime) -> Countdown | None:
+def countdown(
+    due_at: datetime | None, limit: float | None, now: datetime, clock_name: str | None = None
+) -> Countdown | None:
     """`standing` with the working time left, for a countdown (None: no deadline)."""
     if due_at is None:
         return None
     cal = deadlines.work_calendar()
-    fraction, cap_hours = _settings()
+    fraction, cap_hours = _settings(clock_name)
     return Countdown(
         standing=classify(due_at, limit, now, cal, fraction, cap_hours),
         due_at=due_at,
@@ -119,7 +132,13 @@ def limit_seconds(clock: str, case: Case) -> float | None:
         limit = deadlines.time_limit(case)
     except LookupError:
         return None
-    day = day_seconds(deadlines.work_calendar())
+    return clock_limit_seconds(clock, limit, day_seconds(deadlines.work_calendar()))
+
+
+def clock_limit_seconds(clock: str, limit: TimeLimit | None, day: float) -> float | None:
+    """`limit_seconds` from a time-limit row and the working day's length in seconds."""
+    if limit is None:
+        return None
     if clock == "sign":
         return float(limit.sign_hours) * 3600
     if clock == "handle":

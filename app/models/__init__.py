@@ -15,6 +15,7 @@ from app.models.oversight import (
     SupervisionOrder,
 )
 from app.models.saved_query import SavedQuery
+from app.models.scheduler import DeadlineMark, JobRun, SchedulerLease
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
@@ -26,9 +27,11 @@ __all__ = [
     "CaseEvent",
     "CaseNumberCounter",
     "CaseType",
+    "DeadlineMark",
     "Category",
     "Department",
     "Holiday",
+    "JobRun",
     "Instruction",
     "InstructionRead",
     "LadderRule",
@@ -39,6 +42,7 @@ __all__ = [
     "ProcessVersion",
     "Role",
     "SavedQuery",
+    "SchedulerLease",
     "SupervisionOrder",
     "TimeLimit",
     "User",

@@ -142,6 +142,14 @@ class OpenTask(Model):
         # of thousands of revisit tasks): app/cases/worklists.py.
         Index("ix_open_task_dept_task_due", "department_id", "task_name", "due_at"),
         Index("ix_open_task_from_dept", "from_department_id"),
+        # The scheduler's deadline scans: ranges of due times over every department.
+        Index(
+            "ix_open_task_due",
+            "due_at",
+            postgresql_where=text("due_at IS NOT NULL"),
+            postgresql_include=["case_id", "clock", "department_id", "task_uuid"],
+            sqlite_where=text("due_at IS NOT NULL"),
+        ),
         UniqueConstraint("case_id", "task_uuid"),
     )
 

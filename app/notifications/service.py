@@ -42,19 +42,8 @@ def notify(
     user_ids = set(users)
     department_ids = set(departments)
     if department_ids:
-        user_ids.update(
-            db.session.scalars(
-                select(User.id)
-                .join(user_roles, user_roles.c.user_id == User.id)
-                .join(Role, Role.id == user_roles.c.role_id)
-                .where(
-                    User.department_id.in_(department_ids),
-                    User.active,
-                    Role.code.in_(roles),
-                )
-                .distinct()
-            )
-        )
+        for found in department_users(department_ids, roles).values():
+            user_ids.update(found)
     if not user_ids:
         return
     db.session.execute(
@@ -73,4 +62,22 @@ def notify(
     )
 
 
-__all__ = ["notify"]
+def department_users(
+    departments: Iterable[int], roles: Collection[str] = DESK_ROLES
+) -> dict[int, set[int]]:
+    """The active users of each department holding one of `roles`: who `notify(departments=)`
+    reaches (the scheduler reads it once for a batch of notifications)."""
+    out: dict[int, set[int]] = {}
+    rows = db.session.execute(
+        select(User.department_id, User.id)
+        .join(user_roles, user_roles.c.user_id == User.id)
+        .join(Role, Role.id == user_roles.c.role_id)
+        .where(User.department_id.in_(set(departments)), User.active, Role.code.in_(roles))
+        .distinct()
+    )
+    for department_id, user_id in rows:
+        out.setdefault(department_id, set()).add(user_id)
+    return out
+
+
+__all__ = ["department_users", "notify"]

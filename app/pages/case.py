@@ -78,6 +78,9 @@ EVENT_LABELS: dict[str, Any] = {
     "reopen": _l("Reopened"),
     "close": _l("Closed"),
     "urge": _l("Urged"),
+    "deadline_warning": _l("Deadline warning"),
+    "deadline_overdue": _l("Deadline passed"),
+    "escalated": _l("Escalated"),
     "supervise": _l("Supervised"),
     "instruction": _l("Leader's instruction"),
     "merge": _l("Repeat call merged"),
@@ -97,6 +100,9 @@ EVENT_TONES = {
     "reject_joint": "danger",
     "reopen": "danger",
     "urge": "danger",
+    "deadline_warning": "warning",
+    "deadline_overdue": "danger",
+    "escalated": "danger",
     "supervise": "danger",
     "instruction": "info",
     "supervision_answer": "success",
@@ -129,7 +135,7 @@ class Countdown:
 def countdown(due: datetime | None, now: datetime, clock_name: str, case: Case) -> Countdown | None:
     """The working time left until `due` (or past it), coloured by the one rule of how a
     deadline stands (app/deadlines/standing.py), as the work lists colour it."""
-    c = standing.countdown(due, standing.limit_seconds(clock_name, case), now)
+    c = standing.countdown(due, standing.limit_seconds(clock_name, case), now, clock_name)
     return None if c is None else Countdown(c.standing, countdown_text(c))
 
 

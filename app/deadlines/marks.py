@@ -1,0 +1,72 @@
+"""Exactly once: claim a deadline mark before acting on it.
+
+A mark is a key, (case, clock, subject, deadline, level), in ``deadline_mark`` under a unique
+constraint. `claim` inserts a batch of them with ``ON CONFLICT DO NOTHING`` in the caller's
+transaction and returns the ones this transaction inserted: the caller writes the events and
+notifications of those only, in the same transaction. A second claim of a key (the job run
+again, a second process, a retry after a crash rolled the first back) gets nothing back; on
+PostgreSQL a concurrent claim of the same key waits for the first transaction and then gets
+nothing. The scheduler's deadline scan claims warning/overdue/escalated; the oversight
+office's escalation ladder may claim its own levels (any word up to 16 characters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models import DeadlineMark
+
+
+@dataclass(frozen=True)
+class Mark:
+    case_id: int
+    clock: str
+    subject: str  # the task (sign-for, decision, revisit) or the department (handling)
+    due_at: datetime
+    level: str
+    department_id: int  # the department holding the task
+    at: datetime  # when it fell due: the stamp of its event
+
+    @property
+    def key(self) -> tuple[int, str, str, datetime, str]:
+        return (self.case_id, self.clock, self.subject, self.due_at, self.level)
+
+
+def claim(marks: Sequence[Mark], now: datetime) -> list[Mark]:
+    """Insert `marks`; return those that were not there yet (in the caller's transaction)."""
+    if not marks:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [
+        {
+            "case_id": m.case_id,
+            "clock": m.clock,
+            "subject": m.subject,
+            "due_at": m.due_at,
+            "level": m.level,
+            "department_id": m.department_id,
+            "at": m.at,
+            "marked_at": now,
+        }
+        for m in marks
+    ]
+    statement = (
+        insert(DeadlineMark)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(
+            DeadlineMark.case_id,
+            DeadlineMark.clock,
+            DeadlineMark.subject,
+            DeadlineMark.due_at,
+            DeadlineMark.level,
+        )
+    )
+    inserted = {tuple(r) for r in db.session.execute(statement)}
+    return [m for m in marks if m.key in inserted]
