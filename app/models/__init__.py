@@ -5,12 +5,13 @@ from app.models.audit import AuditLog
 from app.models.case import Case, CaseDepartment, CaseEvent, CaseNumberCounter, OpenTask
 from app.models.catalog import CaseType, Category, Holiday, TimeLimit
 from app.models.contact import CaseContact
-from app.models.notification import Notification
+from app.models.notification import Announcement, Delivery, Notification
 from app.models.org import Department, LeaderScope, Role, User, user_roles
 from app.models.saved_query import SavedQuery
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
+    "Announcement",
     "AuditLog",
     "Attachment",
     "Case",
@@ -20,6 +21,7 @@ __all__ = [
     "CaseNumberCounter",
     "CaseType",
     "Category",
+    "Delivery",
     "Department",
     "Holiday",
     "LeaderScope",
