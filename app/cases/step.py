@@ -3,8 +3,9 @@
 The story of a step, in order: load the case (one read) → pick the task the user may act on
 and check the action is possible → validate the data and run the action's handler → complete
 the task in the engine → project the workflow onto the case's columns, open tasks and scope
-rows → write it all in one transaction, with the notifications the step causes (step_notices.py). The mechanics (statements, the write batch, commit,
-rollback, the 409 of a lost race) are the unit of work's (app/cases/unit_of_work.py).
+rows → write it all in one transaction, with the notifications the step causes
+(step_notices.py). The mechanics (statements, the write batch, commit, rollback, the 409 of a
+lost race) are the unit of work's (app/cases/unit_of_work.py).
 """
 
 from __future__ import annotations

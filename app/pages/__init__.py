@@ -24,6 +24,7 @@ from app.pages import (
     inbox,
     intake,
     listing,
+    messages,
     navigation,
     processes,
     query,
@@ -54,3 +55,4 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(processes.bp)
     app.register_blueprint(api_docs.bp)
     app.register_blueprint(case.bp)
+    messages.init_messages(app)

@@ -1,0 +1,195 @@
+"""The message centre page (消息中心): my notifications newest first, marking them read, my
+delivery channels; the unread badge in every page's top bar and its live stream (server-sent
+events from app/notifications/feed.py)."""
+
+from __future__ import annotations
+
+import json
+import queue
+from collections.abc import Iterator
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from app.errors import DomainError
+from app.extensions import db
+from app.notifications import centre, feed, preferences
+from app.notifications.feed import Subscription, Update
+from app.pages.inbox_query import read_page
+from app.pages.schema_form import label_of
+from app.pages.session import signed_in
+
+bp = Blueprint("pages_messages", __name__)
+PER_PAGE = 20
+
+
+def init_messages(app: Flask) -> None:
+    @app.context_processor
+    def _badge() -> dict:
+        def unread() -> int:
+            return centre.unread_count(current_user.id) if current_user.is_authenticated else 0
+
+        return {"unread_messages": unread}
+
+    app.register_blueprint(bp)
+
+
+def _words(item: centre.Item) -> str:
+    return item.words(str(get_locale()))
+
+
+@bp.get("/messages")
+@login_required
+def messages():
+    notices: list[str] = []
+    number = read_page(request.args, "page", notices)
+    unread_only = request.args.get("unread") == "1"
+    user = signed_in()
+    found = centre.page(user.id, number, PER_PAGE, unread_only)
+
+    def page_link(n: int) -> str:
+        return url_for(
+            "pages_messages.messages",
+            page=n if n != 1 else None,
+            unread="1" if unread_only else None,
+        )
+
+    return render_template(
+        "pages/messages.html",
+        found=found,
+        notices=notices,
+        words=_words,
+        page_link=page_link,
+        unread_only=unread_only,
+        channels=preferences.of(user),
+        channel_errors={},
+    )
+
+
+@bp.post("/messages/<int:notification_id>/read")
+@login_required
+def mark_read(notification_id: int):
+    # Another user's notification (or none): the 404 page, nothing changed.
+    unread = centre.mark_read(signed_in().id, notification_id)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"unread": unread})
+    return redirect(_back())
+
+
+@bp.post("/messages/read-all")
+@login_required
+def mark_all_read():
+    centre.mark_all_read(signed_in().id)
+    return redirect(_back())
+
+
+def _back() -> str:
+    """Back to the list page the form was on (only a path of this site)."""
+    target = request.form.get("next", "")
+    if target.startswith("/messages") and not target.startswith("//"):
+        return target
+    return url_for("pages_messages.messages")
+
+
+@bp.post("/messages/channels")
+@login_required
+def channels():
+    user = signed_in()
+    wanted = preferences.Channels(
+        email=request.form.get("email", ""),
+        mobile=request.form.get("mobile", ""),
+        by_email=request.form.get("by_email") == "1",
+        by_sms=request.form.get("by_sms") == "1",
+    )
+    try:
+        preferences.update(user, wanted)
+    except DomainError as exc:
+        db.session.rollback()
+        found = centre.page(user.id, 1, PER_PAGE)
+        field = (exc.details or {}).get("field", "email")
+        return (
+            render_template(
+                "pages/messages.html",
+                found=found,
+                notices=[],
+                words=_words,
+                page_link=lambda n: url_for("pages_messages.messages", page=n),
+                unread_only=False,
+                channels=wanted,
+                channel_errors={field: label_of({"zh": exc.zh, "en": exc.en}, exc.code)},
+            ),
+            422,
+        )
+    return redirect(url_for("pages_messages.messages", saved="1"))
+
+
+@bp.get("/messages/unread")
+@login_required
+def unread():
+    return jsonify({"unread": centre.unread_count(signed_in().id)})
+
+
+@bp.get("/messages/stream")
+@login_required
+def stream():
+    """Server-sent events: `unread` with the count and the newest notification, now and on
+    every change; a comment line as heartbeat; the page's EventSource reconnects by itself
+    (after SSE_MAX_SECONDS, or a lost connection) and says the last id it saw."""
+    user_id = signed_in().id
+    last_seen = request.headers.get("Last-Event-ID", "")
+    hub = feed.hub(current_app)
+    sub = hub.subscribe(user_id)  # before reading: a commit in between is announced after
+    first = feed.read_updates(db.engine, {user_id}).get(user_id, Update(0, None))
+    db.session.remove()  # the stream holds no connection of the pool while it waits
+    sub.last = (first.newest_id, first.unread)
+    seen = int(last_seen) if last_seen.isascii() and last_seen.isdigit() else first.newest_id
+    config = current_app.config
+    body = _events(sub, first, seen, config["SSE_HEARTBEAT_SECONDS"], config["SSE_MAX_SECONDS"])
+    response = Response(body, mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    response.call_on_close(lambda: hub.unsubscribe(sub))
+    return response
+
+
+def _events(
+    sub: Subscription, first: Update, seen: int, heartbeat: float, lifetime: float
+) -> Iterator[str]:
+    import time
+
+    yield "retry: 3000\n\n"
+    yield _event(first, seen)
+    sent = (first.unread, first.newest_id)
+    ends = time.monotonic() + lifetime
+    while time.monotonic() < ends:
+        try:
+            update = sub.latest(timeout=min(heartbeat, max(0.0, ends - time.monotonic())))
+        except queue.Empty:
+            yield ": keepalive\n\n"
+            continue
+        if update is None:  # the hub ended the streams (the worker is stopping)
+            return
+        state = (update.unread, update.newest_id)
+        if state == sent:
+            continue  # nothing new (a refresh after the listener reconnected, say)
+        sent = state
+        yield _event(update, seen)
+        seen = max(seen, update.newest_id)
+
+
+def _event(update: Update, seen: int) -> str:
+    """One `unread` event; `newest` only when the page has not seen it (its toast)."""
+    newest = update.newest if update.newest_id > seen else None
+    data = json.dumps({"unread": update.unread, "newest": newest}, default=str, ensure_ascii=False)
+    return f"id: {max(seen, update.newest_id)}\nevent: unread\ndata: {data}\n\n"
