@@ -18,6 +18,7 @@ from app.config import database_url
 from app.deadlines import service as deadlines
 from app.extensions import db
 from app.models import (
+    Announcement,
     Attachment,
     AuditLog,
     Case,
@@ -25,6 +26,7 @@ from app.models import (
     CaseDepartment,
     CaseEvent,
     CaseNumberCounter,
+    Delivery,
     Department,
     Notification,
     OpenTask,
@@ -36,6 +38,8 @@ from app.seed.city import seed_city
 PASSWORD = "test-pass"
 CASE_TABLES = (
     AuditLog,  # exports and administration write here
+    Delivery,
+    Announcement,
     Notification,
     CaseContact,
     Attachment,
