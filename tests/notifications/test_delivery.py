@@ -50,20 +50,19 @@ def smtp(app):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_FROM="12345@city.example")
 
     class Server:
+        """The SMTP server, started when a test says so (until then: connection refused)."""
+
         messages = inbox.messages
+        running = False
 
         def start(self):
             controller.start()
-
-        def stop(self):
-            controller.stop()
+            self.running = True
 
     server = Server()
     yield server
-    try:
+    if server.running:
         controller.stop()
-    except Exception:
-        pass
 
 
 class Gateway(BaseHTTPRequestHandler):
