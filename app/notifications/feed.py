@@ -24,6 +24,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,8 @@ from app.notifications.centre import Item, as_dict
 log = logging.getLogger(__name__)
 
 CHANNEL = "minqing_notification"
+# How often the PostgreSQL listener looks up from the socket for streams just opened.
+NEW_STREAM_TICK = 0.05
 _HUB = "minqing.notification_feed"
 
 
@@ -80,15 +83,22 @@ class Hub:
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._stopping = threading.Event()
+        self._wake = threading.Event()  # a new stream waits for its first update
+        self._new: set[Subscription] = set()
         self._engine: Engine | None = None
 
     # --- streams ---------------------------------------------------------------------------
 
     def subscribe(self, user_id: int) -> Subscription:
+        """A stream for the user; its first update (the current count) comes from the hub's
+        thread too, read together with the other streams opened meanwhile: a page opened,
+        or 200 reconnecting after a restart, take nothing from the app's pool."""
         sub = Subscription(user_id)
         with self._lock:
             self._subs.setdefault(user_id, set()).add(sub)
+            self._new.add(sub)
         self._ensure_running()
+        self._wake.set()
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
@@ -152,8 +162,9 @@ class Hub:
                     while not self._stopping.is_set():
                         users: set[int] = set()
                         everyone = False
-                        for note in conn.notifies(timeout=1.0, stop_after=1):
+                        for note in conn.notifies(timeout=NEW_STREAM_TICK, stop_after=1):
                             everyone |= _parse(note.payload, users)
+                        self._first_updates()
                         if not users and not everyone:
                             continue
                         # A burst of commits: gather what else has arrived, refresh once.
@@ -168,14 +179,29 @@ class Hub:
                 backoff = min(backoff * 2, 30.0)
 
     def _poll(self) -> None:
-        while not self._stopping.wait(self.poll_seconds):
-            users = self._users()
-            if not users:
-                continue
+        polled = time.monotonic()
+        while not self._stopping.is_set():
+            self._wake.wait(max(0.0, polled + self.poll_seconds - time.monotonic()))
+            self._wake.clear()
             try:
-                self.refresh(users, only_changed=True)
+                self._first_updates()
+                if time.monotonic() >= polled + self.poll_seconds:
+                    polled = time.monotonic()
+                    self.refresh(self._users(), only_changed=True)
             except Exception:
                 log.exception("notification feed: poll failed")
+
+    def _first_updates(self) -> None:
+        """The current state, for the streams opened since the last look."""
+        with self._lock:
+            new, self._new = self._new, set()
+        if not new:
+            return
+        updates = read_updates(self._query_engine(), {s.user_id for s in new})
+        for sub in new:
+            update = updates.get(sub.user_id) or Update(0, None)
+            sub.last = (update.newest_id, update.unread)
+            sub.updates.put(update)
 
     def refresh(self, user_ids: set[int], only_changed: bool = False) -> None:
         """Read the users' unread counts and newest notifications and tell their streams."""

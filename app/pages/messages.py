@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import queue
+import time
 from collections.abc import Iterator
 
 from flask import (
@@ -144,18 +145,17 @@ def unread():
 @login_required
 def stream():
     """Server-sent events: `unread` with the count and the newest notification, now and on
-    every change; a comment line as heartbeat; the page's EventSource reconnects by itself
-    (after SSE_MAX_SECONDS, or a lost connection) and says the last id it saw."""
+    every change; a comment line as heartbeat. The page's EventSource reconnects by itself
+    (after SSE_MAX_SECONDS, or a lost connection) and says the last id it saw in Last-Event-ID;
+    messages.js, starting a new EventSource after a refused one, says it in `?last=`."""
     user_id = signed_in().id
-    last_seen = request.headers.get("Last-Event-ID", "")
+    db.session.remove()  # the stream holds no connection of the pool, now or while it waits
+    last = request.headers.get("Last-Event-ID") or request.args.get("last", "")
+    seen = int(last) if last.isascii() and last.isdigit() and len(last) < 12 else None
     hub = feed.hub(current_app)
-    sub = hub.subscribe(user_id)  # before reading: a commit in between is announced after
-    first = feed.read_updates(db.engine, {user_id}).get(user_id, Update(0, None))
-    db.session.remove()  # the stream holds no connection of the pool while it waits
-    sub.last = (first.newest_id, first.unread)
-    seen = int(last_seen) if last_seen.isascii() and last_seen.isdigit() else first.newest_id
+    sub = hub.subscribe(user_id)
     config = current_app.config
-    body = _events(sub, first, seen, config["SSE_HEARTBEAT_SECONDS"], config["SSE_MAX_SECONDS"])
+    body = _events(sub, seen, config["SSE_HEARTBEAT_SECONDS"], config["SSE_MAX_SECONDS"])
     response = Response(body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
@@ -164,13 +164,12 @@ def stream():
 
 
 def _events(
-    sub: Subscription, first: Update, seen: int, heartbeat: float, lifetime: float
+    sub: Subscription, seen: int | None, heartbeat: float, lifetime: float
 ) -> Iterator[str]:
-    import time
-
+    """The stream's text. `seen`: the newest id the page has shown (None: a new page, which
+    shows what is there now without a toast)."""
     yield "retry: 3000\n\n"
-    yield _event(first, seen)
-    sent = (first.unread, first.newest_id)
+    sent: tuple[int, int] | None = None
     ends = time.monotonic() + lifetime
     while time.monotonic() < ends:
         try:
@@ -184,6 +183,8 @@ def _events(
         if state == sent:
             continue  # nothing new (a refresh after the listener reconnected, say)
         sent = state
+        if seen is None:
+            seen = update.newest_id
         yield _event(update, seen)
         seen = max(seen, update.newest_id)
 

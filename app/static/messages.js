@@ -1,7 +1,9 @@
 // The unread badge in the top bar, kept live by the message centre's stream (server-sent
 // events, /messages/stream): the count on every change, and a toast for a new notification.
-// EventSource reconnects by itself and sends the last event id it saw (Last-Event-ID), so a
-// notification that arrived while disconnected still gets its toast.
+// EventSource reconnects by itself after a lost connection and sends the last event id it saw
+// (Last-Event-ID), so a notification that arrived meanwhile still gets its toast. A refused
+// stream (a 503 while the server restarts) closes it for good: then a new one is started
+// here, after a growing, jittered wait, with the last id in `?last=`.
 (function () {
   "use strict";
   const badge = document.querySelector("[data-unread-badge]");
@@ -46,10 +48,25 @@
     setTimeout(function () { box.remove(); }, 8000);
   }
 
-  const source = new EventSource(badge.dataset.stream);
-  source.addEventListener("unread", function (event) {
-    const data = JSON.parse(event.data);
-    show(data.unread);
-    if (data.newest) toast(data.newest);
-  });
+  let lastId = "";
+  let wait = 2000;
+
+  function connect() {
+    const url = badge.dataset.stream + (lastId ? "?last=" + encodeURIComponent(lastId) : "");
+    const source = new EventSource(url);
+    source.addEventListener("unread", function (event) {
+      wait = 2000;
+      if (event.lastEventId) lastId = event.lastEventId;
+      const data = JSON.parse(event.data);
+      show(data.unread);
+      if (data.newest) toast(data.newest);
+    });
+    source.addEventListener("error", function () {
+      if (source.readyState !== EventSource.CLOSED) return; // the browser retries by itself
+      setTimeout(connect, wait + Math.random() * wait);
+      wait = Math.min(wait * 2, 60000);
+    });
+  }
+
+  connect();
 })();
