@@ -40,8 +40,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from lifecycle_setup import PASSWORD, SECRET, ensure_pg_database, make_app  # noqa: E402
-from lifecycle_setup import prepare_database  # noqa: E402
+from lifecycle_setup import (  # noqa: E402
+    PASSWORD,
+    SECRET,
+    ensure_pg_database,
+    make_app,
+    prepare_database,
+)
 
 PG_URL = "postgresql://postgres@127.0.0.1:5432/minqing_bench_notify_feed"
 PREFIX = "feed_"
@@ -389,9 +394,10 @@ def report(args, result: dict, page_before: list[float], user_ids: list[int]) ->
         f"GET /messages with no stream open   p50 {statistics.median(before):6.1f} ms  "
         f"p95 {pct(before, 0.95):6.1f} ms"
     )
+    ratio = statistics.median(during) / statistics.median(before)
     print(
         f"GET /messages, {args.pages} streams open  p50 {statistics.median(during):6.1f} ms  "
-        f"p95 {pct(during, 0.95):6.1f} ms  ({statistics.median(during) / statistics.median(before):.2f}x)"
+        f"p95 {pct(during, 0.95):6.1f} ms  ({ratio:.2f}x)"
     )
 
 
