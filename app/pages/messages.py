@@ -29,7 +29,7 @@ from app.notifications import centre, feed, preferences
 from app.notifications.feed import Subscription, Update
 from app.pages.inbox_query import read_page
 from app.pages.schema_form import label_of
-from app.pages.session import signed_in
+from app.pages.session import passive_request, signed_in
 
 bp = Blueprint("pages_messages", __name__)
 PER_PAGE = 20
@@ -151,6 +151,7 @@ def stream():
     (after SSE_MAX_SECONDS, or a lost connection) and says the last id it saw in Last-Event-ID;
     messages.js, starting a new EventSource after a refused one, says it in `?last=`."""
     user_id = signed_in().id
+    passive_request()  # an open page is not activity: the idle timeout still ends the session
     db.session.remove()  # the stream holds no connection of the pool, now or while it waits
     last = request.headers.get("Last-Event-ID") or request.args.get("last", "")
     seen = int(last) if last.isascii() and last.isdigit() and len(last) < 12 else None

@@ -227,3 +227,29 @@ def test_users_choose_channels_and_bad_ones_are_refused(client, auth):
     assert client.get("/api/v1/notifications/channels", headers=headers).get_json()["email"] == (
         "wang@urban.example"
     )
+
+
+def test_the_admin_page_lists_a_failed_delivery_and_sends_it_again(app, client, page_login, sms):
+    app.config["DELIVERY_MAX_ATTEMPTS"] = 1
+    sms.answer = 500
+    user = _with_channels("housing_handler", mobile="13900001111")
+    notify("overdue", users=[user.id], body="已逾期")
+    db.session.commit()
+    deliver_due()
+    (row,) = _deliveries()
+    page_login("admin")
+    resp = client.get("/admin/deliveries")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert f'data-id="{row.id}"' in html and "SMS gateway answered 500" in html
+    assert "发送失败" in html and "housing_handler" in html
+    sms.answer = 200
+    from tests.pages.conftest import csrf_of
+
+    done = client.post(
+        f"/admin/deliveries/{row.id}/retry",
+        data={"csrf_token": csrf_of(html)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已发送" in done and f'data-id="{row.id}"' not in done
+    assert _deliveries()[0].state == "sent"

@@ -91,6 +91,8 @@ def test_a_committed_notification_reaches_the_open_stream_within_a_second(app):
     try:
         _, first = stream.next()
         assert first == {"unread": 0, "newest": None}
+        # An open page is not activity: the stream does not extend the session's idle timeout.
+        assert "Set-Cookie" not in stream.response.headers
         notify("urge", users=[_uid("urban_handler")], body="请尽快办理")
         notify("urge", users=[_uid("housing_handler")], body="别人的")
         started = time.monotonic()

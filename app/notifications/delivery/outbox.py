@@ -2,7 +2,8 @@
 exponential backoff, and give up after DELIVERY_MAX_ATTEMPTS (the administrator sees those,
 with the last error, and can send one again).
 
-`deliver_due(now)` is the scheduler's job (idempotent: what it sent is no longer due). Rows
+`deliver_due(now)` is the scheduler's job (`run(app)` wraps it; idempotent: what it sent is no
+longer due). Rows
 are claimed in a short transaction of their own (on PostgreSQL with SKIP LOCKED, so two
 workers never take the same row) by moving their next attempt a lease ahead; each is then sent
 outside any transaction and its result committed alone. The action that wrote the row
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, select, update
 
 from app.clock import clock
@@ -43,6 +44,12 @@ def deliver_due(now: datetime | None = None) -> int:
     for delivery_id in _claim(now, current_app.config["DELIVERY_BATCH"]):
         sent += _attempt(delivery_id, now)
     return sent
+
+
+def run(app: Flask) -> int:
+    """The scheduler's job: `deliver_due` at the clock's now, in the app's context."""
+    with app.app_context():
+        return deliver_due(clock.now())
 
 
 def _claim(now: datetime, limit: int) -> list[int]:
