@@ -35,3 +35,19 @@ keepalive = 5
 accesslog = os.environ.get("MINQING_ACCESS_LOG", "-") or None
 # The app is created in each worker, after the fork: the feed's thread belongs to its process.
 preload_app = False
+
+
+def post_worker_init(worker):
+    """A worker told to stop ends its open streams first (their pages reconnect, to another
+    worker, with Last-Event-ID) instead of waiting graceful_timeout for them."""
+    import signal
+
+    from app.notifications import feed
+
+    stop = worker.handle_exit
+
+    def end_streams_then_stop(signum, frame):
+        feed.hub(worker.wsgi).end_streams()
+        stop(signum, frame)
+
+    signal.signal(signal.SIGTERM, end_streams_then_stop)

@@ -174,7 +174,9 @@ class Hub:
                         self.refresh(local if everyone else users & local)
             except Exception:  # the database went away: listen again, then catch up
                 log.exception("notification feed: listening failed; retrying")
-                self._engine = None
+                if self._engine is not None:
+                    self._engine.dispose()
+                    self._engine = None
                 self._stopping.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
 

@@ -1,4 +1,4 @@
-"""The message centre's tests use the pages' fixtures (test-client sign-in, the live server, the
-browser) as they are."""
+"""The message centre's tests sign the test client in as the pages' tests do. (Its browser
+test lives in tests/pages, beside the session's one browser and live server.)"""
 
-from tests.pages.conftest import browser, desk, live_server, page, page_login  # noqa: F401
+from tests.pages.conftest import page_login  # noqa: F401
