@@ -14,13 +14,14 @@ from flask import (
     Flask,
     Response,
     current_app,
-    jsonify,
+    flash,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import DomainError
@@ -66,7 +67,11 @@ def messages():
             unread="1" if unread_only else None,
         )
 
-    return render_template(
+    return _page(found, notices, page_link, unread_only, preferences.of(user), {})
+
+
+def _page(found, notices, page_link, unread_only, channels, channel_errors, status=200):
+    html = render_template(
         "pages/messages.html",
         found=found,
         notices=notices,
@@ -74,18 +79,17 @@ def messages():
         label=label_of,
         page_link=page_link,
         unread_only=unread_only,
-        channels=preferences.of(user),
-        channel_errors={},
+        channels=channels,
+        channel_errors=channel_errors,
     )
+    return html, status
 
 
 @bp.post("/messages/<int:notification_id>/read")
 @login_required
 def mark_read(notification_id: int):
     # Another user's notification (or none): the 404 page, nothing changed.
-    unread = centre.mark_read(signed_in().id, notification_id)
-    if request.accept_mimetypes.best == "application/json":
-        return jsonify({"unread": unread})
+    centre.mark_read(signed_in().id, notification_id)
     return redirect(_back())
 
 
@@ -118,29 +122,18 @@ def channels():
         preferences.update(user, wanted)
     except DomainError as exc:
         db.session.rollback()
-        found = centre.page(user.id, 1, PER_PAGE)
         field = (exc.details or {}).get("field", "email")
-        return (
-            render_template(
-                "pages/messages.html",
-                found=found,
-                notices=[],
-                words=_words,
-                label=label_of,
-                page_link=lambda n: url_for("pages_messages.messages", page=n),
-                unread_only=False,
-                channels=wanted,
-                channel_errors={field: label_of({"zh": exc.zh, "en": exc.en}, exc.code)},
-            ),
+        return _page(
+            centre.page(user.id, 1, PER_PAGE),
+            [],
+            lambda n: url_for("pages_messages.messages", page=n),
+            False,
+            wanted,
+            {field: label_of({"zh": exc.zh, "en": exc.en}, exc.code)},
             422,
         )
-    return redirect(url_for("pages_messages.messages", saved="1"))
-
-
-@bp.get("/messages/unread")
-@login_required
-def unread():
-    return jsonify({"unread": centre.unread_count(signed_in().id)})
+    flash(_("Saved."), "success")
+    return redirect(url_for("pages_messages.messages"))
 
 
 @bp.get("/messages/stream")
