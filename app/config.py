@@ -169,3 +169,36 @@ class Config:
     ATTACHMENT_REPLY_WINDOW_MINUTES = int(
         os.environ.get("MINQING_ATTACHMENT_REPLY_WINDOW_MINUTES", "30")
     )
+
+    # The message centre (app/notifications). The live feed: on SQLite (no LISTEN/NOTIFY) each
+    # process polls the notification table this often for the users it holds pages open for.
+    NOTIFY_POLL_SECONDS = float(os.environ.get("MINQING_NOTIFY_POLL_SECONDS", "2"))
+    # A stream says something this often when there is no news (a comment line), so that
+    # proxies keep it open; it ends after SSE_MAX_SECONDS and the page reconnects with
+    # Last-Event-ID (a restart or a deploy then never waits on a stream for long).
+    SSE_HEARTBEAT_SECONDS = float(os.environ.get("MINQING_SSE_HEARTBEAT_SECONDS", "15"))
+    SSE_MAX_SECONDS = float(os.environ.get("MINQING_SSE_MAX_SECONDS", "300"))
+    # Delivery (app/notifications/delivery): e-mail over SMTP, SMS over an HTTP gateway.
+    # Empty SMTP_HOST or SMS_GATEWAY_URL: that channel is not set up (its deliveries fail with
+    # that message, visible to the administrator, and are retried).
+    SMTP_HOST = os.environ.get("MINQING_SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("MINQING_SMTP_PORT", "25"))
+    SMTP_FROM = os.environ.get("MINQING_SMTP_FROM", "12345@localhost")
+    SMTP_USER = os.environ.get("MINQING_SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("MINQING_SMTP_PASSWORD", "")
+    SMTP_STARTTLS = os.environ.get("MINQING_SMTP_STARTTLS", "0") == "1"
+    SMTP_TIMEOUT_SECONDS = float(os.environ.get("MINQING_SMTP_TIMEOUT_SECONDS", "10"))
+    # The gateway gets a JSON POST {"to": mobile, "text": ...} with "Authorization: Bearer
+    # <token>"; any 2xx is sent.
+    SMS_GATEWAY_URL = os.environ.get("MINQING_SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_TOKEN = os.environ.get("MINQING_SMS_GATEWAY_TOKEN", "")
+    SMS_TIMEOUT_SECONDS = float(os.environ.get("MINQING_SMS_TIMEOUT_SECONDS", "10"))
+    # A failed delivery is tried again after DELIVERY_BACKOFF_SECONDS, doubling each time (1,
+    # 2, 4, ... minutes, at most DELIVERY_BACKOFF_MAX_SECONDS apart), DELIVERY_MAX_ATTEMPTS
+    # times in all; then it is "failed" until the administrator sends it again.
+    DELIVERY_BACKOFF_SECONDS = float(os.environ.get("MINQING_DELIVERY_BACKOFF_SECONDS", "60"))
+    DELIVERY_BACKOFF_MAX_SECONDS = float(
+        os.environ.get("MINQING_DELIVERY_BACKOFF_MAX_SECONDS", "3600")
+    )
+    DELIVERY_MAX_ATTEMPTS = int(os.environ.get("MINQING_DELIVERY_MAX_ATTEMPTS", "8"))
+    DELIVERY_BATCH = int(os.environ.get("MINQING_DELIVERY_BATCH", "100"))

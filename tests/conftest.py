@@ -18,6 +18,7 @@ from app.config import database_url
 from app.deadlines import service as deadlines
 from app.extensions import db
 from app.models import (
+    Announcement,
     Attachment,
     AuditLog,
     Case,
@@ -26,6 +27,7 @@ from app.models import (
     CaseEvent,
     CaseNumberCounter,
     DeadlineMark,
+    Delivery,
     Department,
     Instruction,
     InstructionRead,
@@ -52,6 +54,8 @@ CASE_TABLES = (
     SupervisionOrder,
     LadderStep,
     LadderRule,
+    Delivery,
+    Announcement,
     Notification,
     CaseContact,
     Attachment,

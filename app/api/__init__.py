@@ -12,7 +12,7 @@ from app.extensions import api
 
 
 def init_api(app: Flask) -> None:
-    from app.api import attachments, auth, cases, inbox, oversight, reference
+    from app.api import attachments, auth, cases, inbox, notifications, oversight, reference
     from app.attachments.uploads import init_uploads
 
     app.json = JSONProvider(app)
@@ -33,4 +33,5 @@ def init_api(app: Flask) -> None:
     api.register_blueprint(reference.blp)
     api.register_blueprint(attachments.blp)
     api.register_blueprint(oversight.blp)
+    api.register_blueprint(notifications.blp)
     init_errors(app)  # after api.init_app: replaces flask-smorest's HTTPException handler

@@ -34,9 +34,9 @@ class Projection:
     scope_before: scope_index.ScopeValues | None
 
 
-def project(uow: UnitOfWork, p: Projection) -> None:
+def project(uow: UnitOfWork, p: Projection) -> list[engine.ReadyTask]:
     """Set the case's clocks and status from the workflow's ready tasks and queue the writes
-    of its open-task rows, its columns and its scope rows."""
+    of its open-task rows, its columns and its scope rows. Returns the tasks just opened."""
     case = p.case
     status_before = case.status
     ready = engine.ready_tasks(p.compiled, p.workflow)
@@ -80,6 +80,7 @@ def project(uow: UnitOfWork, p: Projection) -> None:
     handlers.project_flow_data(case, engine.current_data(p.compiled, p.workflow))
     uow.update_case(case)  # before the scope rows, which read the case row's overdue flag
     _write_scope(uow, case, new_depts, p.scope_before)
+    return new
 
 
 def _row(

@@ -3,8 +3,9 @@
 The story of a step, in order: load the case (one read) → pick the task the user may act on
 and check the action is possible → validate the data and run the action's handler → complete
 the task in the engine → project the workflow onto the case's columns, open tasks and scope
-rows → write it all in one transaction. The mechanics (statements, the write batch, commit,
-rollback, the 409 of a lost race) are the unit of work's (app/cases/unit_of_work.py).
+rows → write it all in one transaction, with the notifications the step causes
+(step_notices.py). The mechanics (statements, the write batch, commit, rollback, the 409 of a
+lost race) are the unit of work's (app/cases/unit_of_work.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from flask import current_app
 
 from app import engine
 from app.auth import policy
-from app.cases import handlers, scope_index, workflow_cache
+from app.cases import handlers, scope_index, step_notices, workflow_cache
 from app.cases.handlers import HANDLERS, ActionContext
 from app.cases.projection import Projection, project
 from app.cases.unit_of_work import Event, Loaded, UnitOfWork
@@ -74,7 +75,8 @@ def run(step: Step) -> Case:
         projection = Projection(
             case, compiled, workflow, old_rows, ctx.now, step.user, step.client_ip, scope_before
         )
-        project(uow, projection)
+        opened = project(uow, projection)
+        step_notices.queue(uow.writes, case, ctx, old_rows, opened)
         uow.keep_workflow(case.id, loaded.version + 1, workflow)
         uow.commit()
     return case  # with its open tasks as stored (the unit of work hands them back)

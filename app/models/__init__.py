@@ -5,7 +5,7 @@ from app.models.audit import AuditLog
 from app.models.case import Case, CaseDepartment, CaseEvent, CaseNumberCounter, OpenTask
 from app.models.catalog import CaseType, Category, Holiday, TimeLimit
 from app.models.contact import CaseContact
-from app.models.notification import Notification
+from app.models.notification import Announcement, Delivery, Notification
 from app.models.org import Department, LeaderScope, Role, User, user_roles
 from app.models.oversight import (
     Instruction,
@@ -19,6 +19,7 @@ from app.models.scheduler import DeadlineMark, JobRun, SchedulerLease
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
+    "Announcement",
     "AuditLog",
     "Attachment",
     "Case",
@@ -29,6 +30,7 @@ __all__ = [
     "CaseType",
     "DeadlineMark",
     "Category",
+    "Delivery",
     "Department",
     "Holiday",
     "JobRun",

@@ -68,6 +68,12 @@ class User(Model):
     active: Mapped[bool] = mapped_column(default=True)
     # The pages' language, "zh_CN" or "en"; None: the default (Chinese).
     locale: Mapped[str | None] = mapped_column(String(8), default=None)
+    # Where the message centre also sends a user's notifications, and whether it should
+    # (app/notifications/preferences.py checks them; delivery reads them when notified).
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    mobile: Mapped[str | None] = mapped_column(String(20), default=None)
+    notify_by_email: Mapped[bool] = mapped_column(default=False)
+    notify_by_sms: Mapped[bool] = mapped_column(default=False)
 
     department: Mapped[Department] = relationship(lazy="joined")
     # Joined, like the department: the user behind every API request is one read.

@@ -11,13 +11,13 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from app.auth.policy import DESK_ROLES
 from app.clock import clock
 from app.extensions import db
 from app.models import Role, User, user_roles
-from app.models.notification import Notification
+from app.notifications import fanout
 from app.notifications.kinds import KINDS
 
 BODY_MAX = 2000  # characters of a notification's text
@@ -34,32 +34,17 @@ def notify(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Notify `users`, and the active users of `departments` holding one of `roles`."""
+    """Notify `users`, and the active users of `departments` holding one of `roles`; each
+    recipient once. Their chosen e-mail/SMS deliveries join the outbox in the same
+    transaction (app/notifications/fanout.py)."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    at = at or clock.now()
-    body = body[:BODY_MAX]
-    user_ids = set(users)
-    department_ids = set(departments)
-    if department_ids:
-        for found in department_users(department_ids, roles).values():
-            user_ids.update(found)
-    if not user_ids:
+    user_ids, department_ids = list(users), list(departments)
+    if not user_ids and not department_ids:
         return
-    db.session.execute(
-        insert(Notification),
-        [
-            {
-                "user_id": user_id,
-                "kind": kind,
-                "case_id": case_id,
-                "body": body,
-                "data": data or {},
-                "created_at": at,
-            }
-            for user_id in sorted(user_ids)
-        ],
-    )
+    values = fanout.params(kind, case_id, body[:BODY_MAX], data, at or clock.now())
+    for statement in fanout.statements(user_ids, department_ids, roles):
+        db.session.execute(statement, values)
 
 
 def department_users(

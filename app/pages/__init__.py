@@ -24,6 +24,7 @@ from app.pages import (
     inbox,
     intake,
     listing,
+    messages,
     navigation,
     oversight,
     oversight_case,
@@ -58,3 +59,4 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(case.bp)
     app.register_blueprint(oversight_case.bp)
     app.register_blueprint(oversight.bp)
+    messages.init_messages(app)

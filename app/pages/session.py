@@ -27,9 +27,23 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
+_PASSIVE = "minqing_passive_request"
+
+
+def passive_request() -> None:
+    """This request is the page's own doing, not the user's (the message badge's stream): it
+    does not extend the session's idle timeout."""
+    g.setdefault(_PASSIVE, True)
+
+
 class TLSAwareSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if g.get(_PASSIVE) and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
 
 
 @login_manager.user_loader

@@ -17,6 +17,7 @@ from flask import Flask
 
 from app.cases import overdue_scan
 from app.clock import clock
+from app.notifications.delivery import outbox
 from app.oversight import ladder, supervision
 from app.scheduler import deadline_scan, digest
 
@@ -49,6 +50,8 @@ JOBS: dict[str, Callable[..., Any]] = {
     # orders whose feedback date has passed.
     "ladder": lambda app, now: _in_context(app, ladder.run, now),
     "supervision_overdue": lambda app, now: _in_context(app, supervision.run, now),
+    # Last: the e-mail and SMS outbox (app/notifications/delivery), after the jobs that fill it.
+    "deliver": lambda app, now: _in_context(app, outbox.deliver_due, now),
 }
 
 

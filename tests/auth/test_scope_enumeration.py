@@ -657,6 +657,92 @@ OVERSIGHT_ROUTES: dict[str, Callable] = {
     "POST /api/v1/oversight/urges": check_bulk_urge,
     "PUT /api/v1/oversight/ladder": check_ladder_write,
 }
+# -- the message centre: a user's own notifications; administrators' announcements/deliveries --
+
+
+def _notifications_of_others(check: Check) -> list[int]:
+    from app.models import Notification
+
+    db.session.rollback()
+    return list(
+        db.session.scalars(
+            select(Notification.id).where(Notification.user_id != check.me["id"]).limit(20)
+        )
+    )
+
+
+def check_notifications(check: Check, operation: str, _dept_ids) -> None:
+    """My notifications name only cases in my scope; their count is mine."""
+    path = operation.split(" ", 1)[1]
+    for args in ({}, {"unread": "true"}, {"per_page": 1, "page": 2}):
+        resp, body = check.call("GET", path, query_string=args)
+        if resp.status_code != 200:
+            check.fail(f"{operation} {args}", f"{resp.status_code} {body}")
+            continue
+        check.no_leak(f"{operation} {args}", resp, body)
+        for item in body.get("items", ()):
+            if item["case_id"] is not None and item["case_id"] not in check.inside_ids:
+                check.fail(operation, f"a notification of out-of-scope case {item['case_id']}")
+
+
+def check_mark_read(check: Check, operation: str, _dept_ids) -> None:
+    """Another user's notification answers as one that does not exist, and stays unread."""
+    missing = check.call("POST", "/api/v1/notifications/999999999/read")
+    if missing[0].status_code != 404:
+        check.fail(operation, f"a missing notification answers {missing[0].status_code}")
+    others = _notifications_of_others(check)
+    assert others, "the population made no notification to test"
+    for note_id in others:
+        resp, body = check.call("POST", f"/api/v1/notifications/{note_id}/read")
+        if resp.status_code != 404 or body != missing[1]:
+            check.fail(f"{operation} {note_id}", f"{resp.status_code} {body}; not the caller's")
+
+
+def check_mark_all_read(check: Check, operation: str, _dept_ids) -> None:
+    """Marks the caller's own notifications only (then they are unread again: the population
+    must stay as it is)."""
+    from sqlalchemy import update
+
+    from app.models import Notification
+
+    db.session.rollback()
+    unread = select(Notification.id).where(Notification.read_at.is_(None))
+    before = set(db.session.scalars(unread))
+    mine = set(db.session.scalars(unread.where(Notification.user_id == check.me["id"])))
+    resp, body = check.call("POST", "/api/v1/notifications/read-all")
+    db.session.rollback()
+    after = set(db.session.scalars(unread))
+    if resp.status_code != 200 or before - after != mine:
+        check.fail(operation, f"{resp.status_code} {body}; marked {sorted(before - after)}")
+    if mine:
+        db.session.execute(
+            update(Notification).where(Notification.id.in_(mine)).values(read_at=None)
+        )
+        db.session.commit()
+
+
+def check_channels(check: Check, operation: str, _dept_ids) -> None:
+    """My own channels: read them, and set them to what they are (a bad one is refused)."""
+    resp, mine = check.call("GET", "/api/v1/notifications/channels")
+    if resp.status_code != 200:
+        check.fail(operation, f"{resp.status_code} {mine}")
+        return
+    if operation.startswith("PUT"):
+        bad = check.call("PUT", "/api/v1/notifications/channels", json={"email": "x"})
+        if bad[0].status_code != 422:
+            check.fail(operation, f"a bad address answers {bad[0].status_code}")
+        same = check.call("PUT", "/api/v1/notifications/channels", json=mine)
+        if same[0].status_code != 200 or same[1] != mine:
+            check.fail(operation, f"{same[0].status_code} {same[1]}")
+
+
+def check_administrators_only(check: Check, operation: str, _dept_ids) -> None:
+    """Announcements and deliveries are for administrators: nobody here is one."""
+    method, path = operation.split(" ", 1)
+    kwargs = {"json": {"title": "通知", "body": "内容"}} if method == "POST" else {}
+    resp, body = check.call(method, path.format(delivery_id=1), **kwargs)
+    if resp.status_code != 403 or body.get("code") != "role_not_allowed":
+        check.fail(operation, f"{resp.status_code} {body}; only administrators may")
 
 
 # How to call each operation of the OpenAPI document. Detail runs before the inbox, which
@@ -679,6 +765,16 @@ ROUTES: dict[str, Callable] = {
     "POST /api/v1/cases/{case_id}/attachments": check_attachment_upload,
     "GET /api/v1/cases/{case_id}/attachments/{attachment_id}": check_attachment_download,
     **OVERSIGHT_ROUTES,
+    "GET /api/v1/notifications": check_notifications,
+    "GET /api/v1/notifications/unread-count": check_notifications,
+    "POST /api/v1/notifications/{notification_id}/read": check_mark_read,
+    "POST /api/v1/notifications/read-all": check_mark_all_read,
+    "GET /api/v1/notifications/channels": check_channels,
+    "PUT /api/v1/notifications/channels": check_channels,
+    "GET /api/v1/announcements": check_administrators_only,
+    "POST /api/v1/announcements": check_administrators_only,
+    "GET /api/v1/deliveries": check_administrators_only,
+    "POST /api/v1/deliveries/{delivery_id}/retry": check_administrators_only,
 }
 
 
