@@ -27,11 +27,12 @@ def _marks(case_id: int | None = None) -> list[tuple]:
 
 
 def _notified(username: str) -> list[tuple]:
+    """The user's notifications but the flow's own (a new task, a decision: tests/notifications)."""
     uid = db.session.scalar(select(User.id).filter_by(username=username))
     return list(
         db.session.execute(
             select(Notification.kind, Notification.case_id, Notification.created_at)
-            .where(Notification.user_id == uid)
+            .where(Notification.user_id == uid, Notification.kind.not_in(("task", "decision")))
             .order_by(Notification.id)
         )
     )
