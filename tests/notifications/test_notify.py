@@ -12,7 +12,11 @@ from app.notifications.service import notify
 
 def test_a_department_is_its_active_desk_staff_once_each():
     dept = db.session.scalars(select(Department).join(User).limit(1)).first()
-    staff = db.session.scalars(select(User).where(User.department_id == dept.id, User.active)).unique().all()
+    staff = (
+        db.session.scalars(select(User).where(User.department_id == dept.id, User.active))
+        .unique()
+        .all()
+    )
     extra = db.session.scalars(select(User).where(User.department_id != dept.id)).first()
     notify("urge", departments=[dept.id], users=[extra.id, staff[0].id], body="快办", case_id=None)
     rows = db.session.scalars(select(Notification)).all()
