@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import delete, make_url, select, text
 
 from app import create_app
+from app.cases import workflow_cache
 from app.clock import clock
 from app.config import database_url
 from app.deadlines import service as deadlines
@@ -123,6 +124,9 @@ def _clean(app):
     for model in CASE_TABLES:
         db.session.execute(delete(model))
     db.session.commit()
+    # The workflows kept in memory name cases by id, and SQLite gives a deleted case's id to
+    # the next test's case: a kept workflow at the same version would pass for the new case's.
+    workflow_cache.clear()
     clock.unfreeze()
     deadlines.invalidate()
     app.config.clear()

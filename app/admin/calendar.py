@@ -1,7 +1,8 @@
 """The holiday calendar: add or remove one day, import a year from a CSV file
 (app/reference/holidays_csv.py: every line checked, nothing imported when one is bad; an
-import replaces that year's days). After every change the deadline service forgets its cached
-calendar, so the next deadline computed reads the new one (deadlines already set stay)."""
+import replaces that year's days). Every change tells the deadline service, in its own
+transaction, so that every process's next deadline reads the new calendar (deadlines already
+set stay)."""
 
 from __future__ import annotations
 
@@ -71,8 +72,8 @@ def add_day(actor: Actor, *, day: date | None, kind: str | None, name: str | Non
     row = Holiday(day=day, kind=kind, name=(name or "").strip())
     db.session.add(row)
     audit.record(actor, "holiday.add", "holiday", day.isoformat(), kind=kind, name=row.name)
+    deadlines.changed()
     db.session.commit()
-    deadlines.invalidate()
     return row
 
 
@@ -83,8 +84,8 @@ def remove_day(actor: Actor, day: date) -> None:
         raise NotFound("holiday_not_found", "日历中没有这一天", "That day is not in the calendar")
     audit.record(actor, "holiday.remove", "holiday", day.isoformat(), kind=row.kind, name=row.name)
     db.session.delete(row)
+    deadlines.changed()
     db.session.commit()
-    deadlines.invalidate()
 
 
 def import_year(actor: Actor, year: int | None, data: bytes | None) -> Imported:
@@ -128,6 +129,6 @@ def import_year(actor: Actor, year: int | None, data: bytes | None) -> Imported:
         holidays=result.holidays,
         workdays=result.workdays,
     )
+    deadlines.changed()
     db.session.commit()
-    deadlines.invalidate()
     return result

@@ -6,7 +6,8 @@ Categories are looked up by code at intake, so they are added and renamed here.
 
 Time limits: sign-for and decisions in working hours, handling and revisit in working days,
 the warning hours before a due. A change applies to deadlines computed from then on (a task's
-due time is fixed when it opens); the deadline service's cache is dropped at once.
+due time is fixed when it opens); the deadline service's cache is dropped at once, in every
+process (deadlines.changed(), in the change's transaction).
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ def update_case_type(
         row.warn_hours = values["warn_hours"]
     after = {"name": new_name, "name_en": new_en, "limits": checked}
     audit.record(actor, "case_type.update", "case_type", case_type.code, before=before, after=after)
+    deadlines.changed()
     db.session.commit()
-    deadlines.invalidate()
     return case_type
 
 

@@ -2,10 +2,11 @@
 oversees), reset the password, disable and enable.
 
 Passwords follow the one rule and hashing of app/auth/passwords.py. A new password ends the
-user's page sessions at their next request (a session remembers a digest of the hash,
-User.get_id); disabling ends their sessions and refuses their API tokens (both check
-`active`). An administrator cannot disable themselves or take away their own administrator
-role, and the last active administrator stays one: the city never locks itself out.
+user's page sessions and revokes their API tokens at their next request (both carry a digest
+of the hash, User.password_stamp); disabling ends their sessions and refuses their API tokens
+too (both check `active`). An administrator cannot disable themselves or take away their own
+administrator role, and the last active administrator stays one: the city never locks itself
+out.
 """
 
 from __future__ import annotations
@@ -256,7 +257,7 @@ def update(
 
 
 def reset_password(actor: Actor, user_id: int, password: str | None) -> User:
-    """A new password; the user's page sessions end at their next request."""
+    """A new password; the user's page sessions and API tokens end at their next request."""
     audit.check(actor)
     user = get(user_id)
     try:

@@ -3,7 +3,8 @@
 werkzeug's default, scrypt (N=2^15, r=8, p=1) with a random 16-character salt per hash, so
 no two users share a salt even when they share a password. A stored hash made with other
 parameters (the pbkdf2 hashes of older installations) still verifies and is replaced at the
-user's next successful login.
+user's next successful login (which, as any new hash, ends that user's other sessions and
+tokens: they carry a digest of the hash, User.password_stamp).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Who may see and do what: the one place for scope and role checks, pages and API alike.
 
 Every read of cases takes its scope from here: lists and their totals (`scope_department_ids`,
-`visible_cases_clause`), the inbox (`inbox_clause`), a case by id or number (`can_view`), the
-actions offered and taken (`may_act`, `check_act`), and registering a case (`check_accept`:
-agents, dispatchers and administrators). (An intake's replay needs no scope: an
-Idempotency-Key is its sender's own, app/cases/idempotency.py.) What each user sees is the
-union of what their roles grant:
+`visible_cases_clause`, `visible_cases_id_list`), the inbox (`inbox_clause`), a case by id or
+number (`can_view`), the actions offered and taken (`may_act`, `check_act`), and registering a
+case (`check_accept`: agents, dispatchers and administrators). (An intake's replay needs no
+scope: an Idempotency-Key is its sender's own, app/cases/idempotency.py.) What each user sees
+is the union of what their roles grant:
 
     oversight, admin                   every case
     agent, dispatcher, revisit, handler
@@ -35,7 +35,7 @@ from __future__ import annotations
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import ColumnElement, exists, false, or_, select
+from sqlalchemy import ARRAY, ColumnElement, Integer, any_, cast, exists, false, func, or_, select
 
 from app.errors import Forbidden
 from app.extensions import db
@@ -110,6 +110,25 @@ def visible_cases_clause(user: User, dept_ids: list[int] | None = None):
             CaseDepartment.case_id == Case.id, CaseDepartment.department_id.in_(dept_ids)
         )
     )
+
+
+def visible_cases_id_list(user: User, dept_ids: list[int] | None = None):
+    """`visible_cases_clause` as one list of the scope's case ids, read before the cases, each
+    case's primary key then probed with it (PostgreSQL: `id = ANY(array)`, in id order). The
+    same cases; the form for a count whose other conditions match many more cases than the
+    scope holds (a common word searched in a department), read from the scope's side."""
+    if dept_ids is None:
+        dept_ids = scope_department_ids(user)
+    if dept_ids is None:
+        return None
+    if not dept_ids:
+        return false()
+    rows = CaseDepartment.department_id.in_(dept_ids)
+    if db.session.get_bind().dialect.name != "postgresql":
+        return Case.id.in_(select(CaseDepartment.case_id).where(rows))
+    ids = select(func.array_agg(CaseDepartment.case_id)).where(rows).scalar_subquery()
+    # The cast makes it an array expression: `= ANY (SELECT ...)` would compare with each row.
+    return Case.id == any_(cast(ids, ARRAY(Integer)))
 
 
 def can_view(user: User, case: Case) -> bool:

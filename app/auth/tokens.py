@@ -1,4 +1,6 @@
-"""Bearer tokens for the API: signed, time-limited, carrying the user id."""
+"""Bearer tokens for the API: signed, time-limited, carrying the user id and the user's
+password stamp (User.password_stamp), so that a new password revokes every token issued
+before it, as it ends the page sessions; disabling the user refuses them too (`active`)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def issue_token(user: User) -> str:
     """A token for a user that app.auth.login.authenticate let in."""
-    return _serializer().dumps({"uid": user.id})
+    return _serializer().dumps({"uid": user.id, "pw": user.password_stamp})
 
 
 def user_from_token(token: str) -> User:
@@ -33,6 +35,12 @@ def user_from_token(token: str) -> User:
     user = db.session.get(User, payload["uid"])
     if user is None or not user.active:
         raise Unauthorized("bad_token", "无效的令牌", "The token is not valid")
+    if payload.get("pw") != user.password_stamp:
+        raise Unauthorized(
+            "token_revoked",
+            "令牌已失效（密码已更改），请重新登录",
+            "The token was revoked (the password changed since it was issued); request a new one",
+        )
     return user
 
 

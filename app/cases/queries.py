@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
-from typing import Any, Required, TypedDict
+from typing import Any, Literal, Required, TypedDict
 
 from flask import current_app
 from sqlalchemy import (
@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from app.auth import policy
-from app.cases import handlers, masking, scope_index
+from app.cases import handlers, masking, planner, scope_index
 from app.clock import clock
 from app.deadlines import overdue
 from app.deadlines import service as deadlines
@@ -214,13 +214,39 @@ def summary(case: Case, types: Names, now: datetime, viewer: User) -> CaseSummar
     }
 
 
-def _page(query: Select[Case], page: int, per_page: int) -> tuple[Sequence[Case], int, bool]:
+def _page(
+    query: Select[Case], page: int, per_page: int, counted: Select[Case] | None = None
+) -> tuple[Sequence[Case], int, bool]:
+    """A page of `query` and its total; `counted`: the same cases in the form to count them."""
+    total = capped_total(query if counted is None else counted)
+    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return rows, min(total, TOTAL_CAP), total > TOTAL_CAP
+
+
+def capped_total(query: Select[Case]) -> int:
+    """How many cases `query` finds, counted up to TOTAL_CAP + 1 (more than the cap)."""
     # Counting a million rows on every page costs more than the page; count up to a cap
     # (ids only, so that an index can answer).
     ids = query.with_only_columns(Case.id).order_by(None).limit(TOTAL_CAP + 1)
     total: int = db.session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
-    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return rows, min(total, TOTAL_CAP), total > TOTAL_CAP
+    return total
+
+
+def count_from_scope(
+    user: User, args: CaseListArgs, dept_ids: list[int] | None, now: datetime
+) -> bool:
+    """Whether a search in a scope is counted from the scope's cases, not from the search's
+    matches: when the planner expects the scope to hold fewer cases than the search matches in
+    all. A department searching a common word (35k cases in its scope, 125k with the word of
+    1M) otherwise reads the word's matches until 1,001 are in its scope (~26k rows, 50 ms);
+    from its scope, its cases until 1,001 have the word (~7.5k rows, 17 ms). A rare word, a
+    phone or a number is counted from its few matches, as before."""
+    if "q" not in args or not dept_ids or _at_department_in_scope(args, dept_ids):
+        return False
+    scope = select(CaseDepartment.case_id).where(CaseDepartment.department_id.in_(dept_ids))
+    matching = _filtered(user, args, dept_ids, now, scope="none").with_only_columns(Case.id)
+    planned = planner.planned_rows(scope, matching)
+    return planned is not None and planned[0] < planned[1]
 
 
 def _scoped_page(
@@ -272,19 +298,33 @@ def list_cases(user: User, args: CaseListArgs) -> CasePage:
         return _list_body(rows, total, capped, args, now, user)
     query = _filtered(user, args, dept_ids, now)
     query = query.order_by(SORTS[args["sort"]], Case.id.desc())
-    rows, total, capped = _page(query, args["page"], args["per_page"])
+    counted = None
+    if count_from_scope(user, args, dept_ids, now):
+        counted = _filtered(user, args, dept_ids, now, scope="id_list")
+    rows, total, capped = _page(query, args["page"], args["per_page"], counted)
     return _list_body(rows, total, capped, args, now, user)
 
 
 def _filtered(
-    user: User, args: CaseListArgs, dept_ids: list[int] | None, now: datetime
+    user: User,
+    args: CaseListArgs,
+    dept_ids: list[int] | None,
+    now: datetime,
+    scope: Literal["exists", "id_list", "none"] = "exists",
 ) -> Select[Case]:
     """The cases of the user's scope matching the list's filters (no order, no page): the
-    generic path of `list_cases`, and what `iter_cases` streams."""
+    generic path of `list_cases`, and what `iter_cases` streams. `scope`: the scope's form
+    (policy.visible_cases_clause or visible_cases_id_list), or none (the filters alone, for
+    the planner's estimate of their matches)."""
     query = select(Case)
-    visible = policy.visible_cases_clause(user, dept_ids)
-    if visible is not None and not _at_department_in_scope(args, dept_ids):
-        query = query.where(visible)
+    if scope != "none" and not _at_department_in_scope(args, dept_ids):
+        visible = (
+            policy.visible_cases_id_list(user, dept_ids)
+            if scope == "id_list"
+            else policy.visible_cases_clause(user, dept_ids)
+        )
+        if visible is not None:
+            query = query.where(visible)
     if "status" in args:
         query = query.where(Case.status == args["status"])
     if "department_id" in args:

@@ -4,12 +4,13 @@ A case carries several clocks: sign-for (restarts at every level it is sent to),
 (once per round; starts at dispatch or at signing, a setting), decisions on requests, and
 revisit. Deadlines are data in indexed columns (case and open-task rows), not BPMN timers:
 the scheduler and the inbox read them with plain queries, and one injectable clock moves
-them all in tests. When a case is overdue is decided in overdue.py.
+them all in tests. When a case is overdue is decided in overdue.py. The calendar and the
+limits are kept in memory per app and dropped at once in every process when they change
+(reference_cache.py).
 """
 
 from __future__ import annotations
 
-import time as _time
 from datetime import datetime, time
 
 from flask import current_app
@@ -17,27 +18,13 @@ from sqlalchemy import select
 
 from app.deadlines import overdue
 from app.deadlines.calendar import WorkCalendar
+from app.deadlines.reference_cache import cached as _cached
+from app.deadlines.reference_cache import changed as changed  # for the writers of limits, calendar
+from app.deadlines.reference_cache import invalidate as invalidate
 from app.extensions import db
 from app.models import Case, Holiday, TimeLimit
 from app.models.case import REPLIED
 from app.models.catalog import HOLIDAY, MAKEUP_WORKDAY
-
-_CACHE_SECONDS = 300
-_cache: dict[str, tuple[float, object]] = {}
-
-
-def invalidate() -> None:
-    """Forget cached calendar and limits (after holidays or limits change)."""
-    _cache.clear()
-
-
-def _cached(key: str, build):
-    hit = _cache.get(key)
-    if hit is not None and _time.monotonic() - hit[0] < _CACHE_SECONDS:
-        return hit[1]
-    value = build()
-    _cache[key] = (_time.monotonic(), value)
-    return value
 
 
 def work_calendar() -> WorkCalendar:

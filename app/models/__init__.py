@@ -3,7 +3,7 @@
 from app.models.attachment import Attachment
 from app.models.audit import AuditLog
 from app.models.case import Case, CaseDepartment, CaseEvent, CaseNumberCounter, OpenTask
-from app.models.catalog import CaseType, Category, Holiday, TimeLimit
+from app.models.catalog import CaseType, Category, Holiday, SettingsVersion, TimeLimit
 from app.models.contact import CaseContact
 from app.models.notification import Announcement, Delivery, Notification
 from app.models.org import Department, LeaderScope, Role, User, user_roles
@@ -45,6 +45,7 @@ __all__ = [
     "Role",
     "SavedQuery",
     "SchedulerLease",
+    "SettingsVersion",
     "SupervisionOrder",
     "TimeLimit",
     "User",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
@@ -84,3 +84,14 @@ class Holiday(Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(64), default="")
+
+
+class SettingsVersion(Model):
+    """One row: a number raised, in the writer's transaction, by every change of the reference
+    data that processes keep in memory (time limits, the calendar); see
+    app/deadlines/reference_cache.py."""
+
+    __tablename__ = "settings_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

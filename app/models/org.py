@@ -91,11 +91,16 @@ class User(Model):
     def is_active(self) -> bool:
         return self.active
 
+    @property
+    def password_stamp(self) -> str:
+        """A digest of the password hash, kept by page sessions and API tokens alike: a new
+        password (whoever sets it) changes it and so ends every session and token issued
+        before. Not the hash itself: a session cookie or a token is readable by its holder."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
     def get_id(self) -> str:
-        """What a session keeps: the id and a digest of the password hash, so that a new
-        password ends the user's other sessions."""
-        digest = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
-        return f"{self.id}.{digest}"
+        """What a session keeps: the id and the password stamp."""
+        return f"{self.id}.{self.password_stamp}"
 
 
 class LeaderScope(Model):

@@ -3,8 +3,9 @@
 - The session cookie is HttpOnly and SameSite=Lax, and Secure when the request came over TLS
   (or always, with SESSION_COOKIE_SECURE). It is signed and carries its time: the server
   refuses one older than PAGE_IDLE_TIMEOUT_MINUTES since the last request (idle timeout).
-- The session remembers the user by id and a digest of the password hash: a new password (or
-  a disabled user) ends every session of that user at its next request.
+- The session remembers the user by id and a digest of the password hash (User.get_id, the
+  stamp API tokens carry too): a new password (or a disabled user) ends every session of that
+  user at its next request.
 - CSRF: every unsafe request outside /api/ must carry the session's token, in the form field
   `csrf_token` or the `X-CSRFToken` header (htmx sends it, see base.html). The API is not
   session-authenticated (bearer tokens), so a forged cross-site request gains nothing there.

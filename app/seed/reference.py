@@ -70,8 +70,8 @@ def seed_reference(year: int) -> None:
                 warn_hours=4,
             )
     seed_holidays(year)
+    deadlines.changed()
     db.session.commit()
-    deadlines.invalidate()
 
 
 def seed_holidays(year: int) -> None:

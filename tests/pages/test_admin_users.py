@@ -11,6 +11,7 @@ from app.auth import passwords
 from app.extensions import db
 from app.models import AuditLog, LeaderScope, User
 from tests.conftest import snapshot
+from tests.helpers import INTAKE
 from tests.pages.conftest import csrf_of
 from tests.reference.tables import restore_reference  # noqa: F401  (a fixture)
 
@@ -145,6 +146,40 @@ def test_resetting_a_password_ends_the_users_sessions(admin, app, dept, user):
     assert theirs.get("/").status_code == 302  # signed out
     assert passwords.check_password(find("east_clerk").password_hash, "another-password")
     assert db.session.scalar(select(AuditLog).filter_by(action="user.reset_password"))
+
+
+def test_resetting_a_password_revokes_the_users_api_tokens(admin, app, dept):
+    post(admin, "/admin/users/new", {**NEW, "department_id": dept("east_urban")})
+    clerk = find("east_clerk")
+    api = app.test_client()
+
+    def token(password: str) -> dict:
+        resp = api.post("/api/v1/auth/token", json={"username": "east_clerk", "password": password})
+        assert resp.status_code == 200, resp.get_json()
+        return {"Authorization": f"Bearer {resp.get_json()['access_token']}"}
+
+    old = token(NEW["password"])
+    assert api.get("/api/v1/inbox", headers=old).status_code == 200
+    page = f"/admin/users/{clerk.id}"
+    assert post(admin, f"{page}/password", {"password": "1234567"}, page).status_code == 422
+    assert api.get("/api/v1/inbox", headers=old).status_code == 200  # a refused reset: no change
+    assert (
+        post(admin, f"{page}/password", {"password": "another-password"}, page).status_code == 303
+    )
+    before = snapshot()
+    for resp in (
+        api.get("/api/v1/inbox", headers=old),
+        api.post("/api/v1/cases", json=INTAKE, headers=old),
+    ):
+        assert resp.status_code == 401 and resp.get_json()["code"] == "token_revoked"
+    assert snapshot() == before
+    refused = api.post(
+        "/api/v1/auth/token", json={"username": "east_clerk", "password": NEW["password"]}
+    )
+    assert refused.status_code == 401
+    new = token("another-password")
+    assert api.get("/api/v1/inbox", headers=new).status_code == 200
+    assert api.get("/api/v1/inbox", headers=old).status_code == 401
 
 
 def test_disabling_and_enabling(admin, app, dept, auth):
