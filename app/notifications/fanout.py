@@ -10,7 +10,8 @@ announcement needs nothing here either: on PostgreSQL a trigger on `notification
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -23,15 +24,19 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    cast,
+    column,
     exists,
     false,
     insert,
     literal,
     or_,
     select,
+    union,
     union_all,
+    values,
 )
-from sqlalchemy.sql import ColumnElement, Executable
+from sqlalchemy.sql import ColumnElement, Executable, Subquery
 
 from app.models import Delivery, Notification, Role, User, user_roles
 from app.models.notification import PENDING
@@ -51,44 +56,33 @@ def _has_role(roles: Collection[str]) -> ColumnElement[bool]:
     )
 
 
-def _inserts(recipients: ColumnElement[bool]) -> tuple[Executable, Executable]:
-    """The notification rows and the outbox rows of the users `recipients` selects, with the
-    notification's values as bound parameters kind, case_id, body, data, at."""
-    # Typed parameters: psycopg's dialect renders them with a cast (a bare parameter in a
-    # SELECT list would be text to PostgreSQL); SQLite takes them as they are (its CAST to
-    # DATETIME would make a number of a time).
-    kind = bindparam("kind", type_=String)
-    case_id = bindparam("case_id", type_=Integer)
-    body = bindparam("body", type_=Text)
-    at = bindparam("at", type_=DateTime)
-    null_time = literal(None, DateTime)
+def _inserts(source: Subquery) -> tuple[Executable, Executable]:
+    """The notification rows and the outbox rows of `source`: one row per recipient, with
+    columns user_id, kind, case_id, body, data, at."""
+    s = source.c
     rows = insert(Notification.__table__).from_select(
         ["user_id", "kind", "case_id", "body", "data", "created_at", "read_at"],
-        select(
-            _users.c.id,
-            kind,
-            case_id,
-            body,
-            bindparam("data", type_=JSON),
-            at,
-            null_time,
-        ).where(recipients),
+        select(s.user_id, s.kind, s.case_id, s.body, s.data, s.at, literal(None, DateTime)),
     )
 
     def channel(name: str, address: Any, chosen: Any) -> Any:
-        return select(
-            _users.c.id,
-            literal(name, String),
-            address,
-            kind,
-            case_id,
-            body,
-            at,
-            literal(PENDING, String),
-            literal(0, Integer),
-            at,
-            literal("", Text),
-        ).where(recipients, chosen, address.is_not(None), address != "")
+        return (
+            select(
+                s.user_id,
+                literal(name, String),
+                address,
+                s.kind,
+                s.case_id,
+                s.body,
+                s.at,
+                literal(PENDING, String),
+                literal(0, Integer),
+                s.at,
+                literal("", Text),
+            )
+            .join_from(source, _users, _users.c.id == s.user_id)
+            .where(chosen, address.is_not(None), address != "")
+        )
 
     outbox = insert(Delivery.__table__).from_select(
         [
@@ -112,10 +106,31 @@ def _inserts(recipients: ColumnElement[bool]) -> tuple[Executable, Executable]:
     return rows, outbox
 
 
+def _one(recipients: ColumnElement[bool]) -> tuple[Executable, Executable]:
+    """One notification to the users `recipients` selects, its values the bound parameters
+    kind, case_id, body, data, at."""
+    # Typed parameters: psycopg's dialect renders them with a cast (a bare parameter in a
+    # SELECT list would be text to PostgreSQL); SQLite takes them as they are (its CAST to
+    # DATETIME would make a number of a time).
+    source = (
+        select(
+            _users.c.id.label("user_id"),
+            bindparam("kind", type_=String).label("kind"),
+            bindparam("case_id", type_=Integer).label("case_id"),
+            bindparam("body", type_=Text).label("body"),
+            bindparam("data", type_=JSON).label("data"),
+            bindparam("at", type_=DateTime).label("at"),
+        )
+        .where(recipients)
+        .subquery("recipient")
+    )
+    return _inserts(source)
+
+
 @lru_cache(maxsize=16)
 def _to_department(roles: frozenset[str]) -> tuple[Executable, Executable]:
     """For one department (parameter dept) and role set, less the acting user (actor)."""
-    return _inserts(
+    return _one(
         and_(
             _users.c.department_id == bindparam("dept", type_=Integer),
             _users.c.active,
@@ -137,7 +152,7 @@ def statements(
         if departments and roles
         else false()
     )
-    return _inserts(or_(named, staff))
+    return _one(or_(named, staff))
 
 
 def params(
@@ -160,3 +175,84 @@ def queue_for_departments(
     rows, outbox = _to_department(roles)
     writes.add(rows, sets)
     writes.add(outbox, sets)
+
+
+# --- many notifications at once --------------------------------------------------------------
+
+BATCH = 500  # notifications per statement pair (SQLite's bound parameters: 32766)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification of a batch: to `users`, and to the staff of `departments` holding
+    one of the batch's roles; each recipient once."""
+
+    case_id: int | None = None
+    users: Collection[int] = ()
+    departments: Collection[int] = ()
+    body: str = ""
+    data: dict[str, Any] | None = None
+    at: datetime | None = None
+
+
+def _targets(name: str, column_name: str, rows: list[tuple[int, int]]) -> Any:
+    """A VALUES list (n, id): notice n reaches the user or department `id`."""
+    listed = values(column("n", Integer), column(column_name, Integer), name=name)
+    return listed.data(rows).cte(name)
+
+
+def batch_statements(
+    kind: str, notices: Sequence[Notice], roles: Collection[str], at: datetime
+) -> Iterator[Executable]:
+    """The statements of `notices` (of one kind), two per BATCH of them: the rows of the
+    notices and their recipients are a VALUES list each, joined to app_user in the database
+    (`at` stands in for a notice's missing time)."""
+    for start in range(0, len(notices), BATCH):
+        chunk = notices[start : start + BATCH]
+        named = [(n, u) for n, notice in enumerate(chunk) for u in set(notice.users)]
+        members = [(n, d) for n, notice in enumerate(chunk) for d in set(notice.departments)]
+        reached = []
+        if named:
+            by_id = _targets("named", "user_id", named)
+            reached.append(
+                select(by_id.c.n, _users.c.id.label("user_id")).join_from(
+                    by_id, _users, _users.c.id == by_id.c.user_id
+                )
+            )
+        if members and roles:
+            of = _targets("member", "department_id", members)
+            reached.append(
+                select(of.c.n, _users.c.id.label("user_id"))
+                .join_from(of, _users, _users.c.department_id == of.c.department_id)
+                .where(_users.c.active, _has_role(roles))
+            )
+        if not reached:
+            continue
+        items = (
+            values(
+                column("n", Integer),
+                column("case_id", Integer),
+                column("body", Text),
+                column("data", JSON),
+                column("at", DateTime),
+                name="item",
+            )
+            .data([(n, x.case_id, x.body, x.data or {}, x.at or at) for n, x in enumerate(chunk)])
+            .cte("item")
+        )
+        # UNION, not UNION ALL: each recipient once per notice.
+        recipient = union(*reached).subquery("recipient")
+        source = (
+            select(
+                recipient.c.user_id,
+                literal(kind, String).label("kind"),
+                # A VALUES column of NULLs alone would be text to PostgreSQL.
+                cast(items.c.case_id, Integer).label("case_id"),
+                items.c.body,
+                items.c.data,
+                items.c.at,
+            )
+            .join_from(recipient, items, items.c.n == recipient.c.n)
+            .subquery("notice")
+        )
+        yield from _inserts(source)

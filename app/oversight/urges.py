@@ -25,7 +25,7 @@ from app.clock import clock
 from app.extensions import db
 from app.models import Case, CaseEvent, OpenTask, User
 from app.models.case import FINISHED
-from app.notifications.service import notify
+from app.notifications.service import Notice, notify_many
 from app.oversight import messages
 
 URGE_EVENT = "urge"
@@ -137,12 +137,10 @@ def _write(
             .values(urge_count=Case.urge_count + 1, last_urged_at=at)
             .execution_options(synchronize_session=False)
         )
-    for case_id in urged:
-        notify(
-            "urge",
-            departments=holders[case_id],
-            case_id=case_id,
-            body=message,
-            data={"auto": auto},
-            at=at,
-        )
+    notify_many(
+        "urge",
+        [
+            Notice(case_id, departments=holders[case_id], body=message, data={"auto": auto}, at=at)
+            for case_id in urged
+        ],
+    )

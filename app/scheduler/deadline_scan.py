@@ -68,7 +68,7 @@ from app.models import (
     user_roles,
 )
 from app.models.scheduler import ESCALATED, LEVELS, OVERDUE, WARNING
-from app.notifications.service import department_users, notify
+from app.notifications.service import Notice, notify_many
 from app.oversight.urges import urge
 from app.timefmt import to_rfc3339
 
@@ -301,31 +301,28 @@ def _parents(department_ids: Iterable[int]) -> dict[int, int]:
 
 def _notify(claimed: Sequence[Mark]) -> None:
     """The department holding the task hears of each mark (its revisit staff, of a revisit);
-    of an escalation, also the upper department and the oversight office."""
+    of an escalation, also the upper department and the oversight office. One batch per kind
+    and role set: a few statements for the chunk, however many marks it holds."""
     escalated = [m for m in claimed if m.level == ESCALATED]
     parents = _parents(m.department_id for m in escalated)
-    desk = department_users([m.department_id for m in claimed] + list(parents.values()), DESK_ROLES)
-    revisit = department_users(
-        [m.department_id for m in claimed if m.clock == "revisit"], REVISIT_ROLES
-    )
     oversight = _oversight_users() if escalated else set()
+    batches: dict[tuple[str, frozenset[str]], list[Notice]] = defaultdict(list)
     for m in claimed:
         data = {"clock": m.clock, "due_at": to_rfc3339(m.due_at), "level": m.level}
+        departments, users = [m.department_id], set()
         if m.clock == "revisit" and m.level != ESCALATED:
-            notify(
-                "revisit_reminder",
-                users=revisit.get(m.department_id, ()),
-                case_id=m.case_id,
-                data=data,
-                at=m.at,
-            )
-            continue
-        users = set(desk.get(m.department_id, ()))
+            kind, roles = "revisit_reminder", REVISIT_ROLES
+        else:
+            kind, roles = KINDS[m.level], DESK_ROLES
         if m.level == ESCALATED:
-            parent = parents.get(m.department_id)
-            users |= desk.get(parent, set()) if parent is not None else set()
-            users |= oversight
-        notify(KINDS[m.level], users=users, case_id=m.case_id, data=data, at=m.at)
+            if m.department_id in parents:
+                departments.append(parents[m.department_id])
+            users = oversight
+        batches[kind, roles].append(
+            Notice(m.case_id, users=users, departments=departments, data=data, at=m.at)
+        )
+    for (kind, roles), notices in batches.items():
+        notify_many(kind, notices, roles=roles)
 
 
 def _escalate(escalated: Sequence[Mark]) -> None:
