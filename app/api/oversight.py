@@ -35,7 +35,7 @@ from app.clock import clock
 from app.errors import Conflict, case_not_found
 from app.extensions import db
 from app.models import Case, Department, SupervisionOrder, User
-from app.oversight import cases, instructions, ladder, overview, supervision, urges
+from app.oversight import cases, instructions, ladder, notice, overview, supervision, urges
 
 blp = Blueprint(
     "oversight", __name__, url_prefix="/api/v1", description="Oversight: urges, orders, leaders"
@@ -193,6 +193,25 @@ class ReadInstruction(MethodView):
         """Mark an instruction read (its department's staff only: 403 for others)."""
         user = current_user()
         return {"marked": instructions.press_read(user, case_id, instruction_id)}
+
+
+@blp.route("/cases/<id:case_id>/notices/<id:event_id>", methods=["GET"], endpoint="notice")
+@blp.doc(
+    security=SECURITY,
+    responses={
+        "200": {
+            "description": "the notice (催办通知书) as a PDF, with its name (Content-Disposition)",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+@blp.alt_response(404, description="`case_not_found` out of scope; `notice_not_found`")
+def notice_pdf(case_id: int, event_id: int):
+    """A notice (催办通知书) the ladder issued on the case: its `notice` event's id, as the
+    case's timeline lists it. Whoever sees the case reads it; a case outside one's scope
+    answers as a missing case, an event that is not one of the case's notices 404
+    `notice_not_found`."""
+    return notice.download(current_user(), case_id, event_id)
 
 
 def _ladder() -> dict:
