@@ -24,8 +24,6 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
-    cast,
-    column,
     exists,
     false,
     insert,
@@ -34,10 +32,10 @@ from sqlalchemy import (
     select,
     union,
     union_all,
-    values,
 )
 from sqlalchemy.sql import ColumnElement, Executable, Subquery
 
+from app import json_rows
 from app.models import Delivery, Notification, Role, User, user_roles
 from app.models.notification import PENDING
 from app.write_batch import WriteBatch
@@ -179,7 +177,10 @@ def queue_for_departments(
 
 # --- many notifications at once --------------------------------------------------------------
 
-BATCH = 500  # notifications per statement pair (SQLite's bound parameters: 32766)
+BATCH = 1000  # notifications per statement pair
+_ITEM = (("n", Integer), ("case_id", Integer), ("body", Text), ("data", JSON), ("at", DateTime))
+_NAMED = (("n", Integer), ("user_id", Integer))
+_MEMBER = (("n", Integer), ("department_id", Integer))
 
 
 @dataclass(frozen=True)
@@ -195,64 +196,61 @@ class Notice:
     at: datetime | None = None
 
 
-def _targets(name: str, column_name: str, rows: list[tuple[int, int]]) -> Any:
-    """A VALUES list (n, id): notice n reaches the user or department `id`."""
-    listed = values(column("n", Integer), column(column_name, Integer), name=name)
-    return listed.data(rows).cte(name)
+@lru_cache(maxsize=16)
+def _batch(dialect: str, roles: frozenset[str]) -> tuple[Executable, Executable]:
+    """Notices (parameter item) to named users (named) and to the staff of departments
+    (member) holding one of `roles`, of one kind (kind)."""
+    item = json_rows.table(dialect, "item", _ITEM)
+    named = json_rows.table(dialect, "named", _NAMED)
+    member = json_rows.table(dialect, "member", _MEMBER)
+    # UNION, not UNION ALL: each recipient once per notice.
+    recipient = union(
+        select(named.c.n, _users.c.id.label("user_id")).join_from(
+            named, _users, _users.c.id == named.c.user_id
+        ),
+        select(member.c.n, _users.c.id.label("user_id"))
+        .join_from(member, _users, _users.c.department_id == member.c.department_id)
+        .where(_users.c.active, _has_role(roles) if roles else false()),
+    ).subquery("recipient")
+    source = (
+        select(
+            recipient.c.user_id,
+            bindparam("kind", type_=String).label("kind"),
+            item.c.case_id,
+            item.c.body,
+            item.c.data,
+            item.c.at,
+        )
+        .join_from(recipient, item, item.c.n == recipient.c.n)
+        .subquery("notice")
+    )
+    return _inserts(source)
 
 
-def batch_statements(
-    kind: str, notices: Sequence[Notice], roles: Collection[str], at: datetime
-) -> Iterator[Executable]:
-    """The statements of `notices` (of one kind), two per BATCH of them: the rows of the
-    notices and their recipients are a VALUES list each, joined to app_user in the database
-    (`at` stands in for a notice's missing time)."""
+def batch(
+    dialect: str, kind: str, notices: Sequence[Notice], roles: Collection[str], at: datetime
+) -> Iterator[tuple[Executable, dict[str, Any]]]:
+    """The statements of `notices` (of one kind), two per BATCH of them, with their
+    parameters: the notices and their recipients as JSON arrays, joined to app_user in the
+    database (`at` stands in for a notice's missing time)."""
+    statements = _batch(dialect, frozenset(roles))
     for start in range(0, len(notices), BATCH):
         chunk = notices[start : start + BATCH]
-        named = [(n, u) for n, notice in enumerate(chunk) for u in set(notice.users)]
-        members = [(n, d) for n, notice in enumerate(chunk) for d in set(notice.departments)]
-        reached = []
-        if named:
-            by_id = _targets("named", "user_id", named)
-            reached.append(
-                select(by_id.c.n, _users.c.id.label("user_id")).join_from(
-                    by_id, _users, _users.c.id == by_id.c.user_id
-                )
-            )
-        if members and roles:
-            of = _targets("member", "department_id", members)
-            reached.append(
-                select(of.c.n, _users.c.id.label("user_id"))
-                .join_from(of, _users, _users.c.department_id == of.c.department_id)
-                .where(_users.c.active, _has_role(roles))
-            )
-        if not reached:
+        named = [{"n": n, "user_id": u} for n, x in enumerate(chunk) for u in set(x.users)]
+        member = [
+            {"n": n, "department_id": d} for n, x in enumerate(chunk) for d in set(x.departments)
+        ]
+        if not named and not (member and roles):
             continue
-        items = (
-            values(
-                column("n", Integer),
-                column("case_id", Integer),
-                column("body", Text),
-                column("data", JSON),
-                column("at", DateTime),
-                name="item",
-            )
-            .data([(n, x.case_id, x.body, x.data or {}, x.at or at) for n, x in enumerate(chunk)])
-            .cte("item")
-        )
-        # UNION, not UNION ALL: each recipient once per notice.
-        recipient = union(*reached).subquery("recipient")
-        source = (
-            select(
-                recipient.c.user_id,
-                literal(kind, String).label("kind"),
-                # A VALUES column of NULLs alone would be text to PostgreSQL.
-                cast(items.c.case_id, Integer).label("case_id"),
-                items.c.body,
-                items.c.data,
-                items.c.at,
-            )
-            .join_from(recipient, items, items.c.n == recipient.c.n)
-            .subquery("notice")
-        )
-        yield from _inserts(source)
+        items = [
+            {"n": n, "case_id": x.case_id, "body": x.body, "data": x.data or {}, "at": x.at or at}
+            for n, x in enumerate(chunk)
+        ]
+        values = {
+            "kind": kind,
+            "item": json_rows.dumps(items),
+            "named": json_rows.dumps(named),
+            "member": json_rows.dumps(member),
+        }
+        for statement in statements:
+            yield statement, values

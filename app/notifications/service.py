@@ -57,8 +57,9 @@ def notify_many(
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     batch = [replace(n, body=n.body[:BODY_MAX]) for n in notices]
-    for statement in fanout.batch_statements(kind, batch, roles, clock.now()):
-        db.session.execute(statement)
+    dialect = db.session.get_bind().dialect.name
+    for statement, values in fanout.batch(dialect, kind, batch, roles, clock.now()):
+        db.session.execute(statement, values)
 
 
 __all__ = ["Notice", "notify", "notify_many"]

@@ -32,16 +32,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import (
     String,
+    Text,
     and_,
     case,
     cast,
     exists,
     insert,
+    literal,
     or_,
     select,
     true,
@@ -49,6 +52,7 @@ from sqlalchemy import (
     update,
 )
 
+from app import json_rows
 from app.auth.policy import DESK_ROLES
 from app.deadlines import marks as deadline_marks
 from app.deadlines import overdue, rules, standing
@@ -244,8 +248,10 @@ def _act(batch: list[Mark], tasks: dict[tuple[Any, ...], str], ctx: _Context) ->
     try:
         claimed = deadline_marks.claim(batch, ctx.now)
         if claimed:
-            _events(claimed, tasks)
-            _notify(claimed)
+            # Each deadline in RFC 3339 once (a chunk's marks share a handful of them).
+            dues = {d: to_rfc3339(d) for d in {m.due_at for m in claimed}}
+            _events(claimed, tasks, dues)
+            _notify(claimed, dues)
             escalated = [m for m in claimed if m.level == ESCALATED]
             if escalated:
                 _escalate(escalated)
@@ -256,29 +262,40 @@ def _act(batch: list[Mark], tasks: dict[tuple[Any, ...], str], ctx: _Context) ->
     return len(claimed)
 
 
-def _events(claimed: Sequence[Mark], tasks: dict[tuple[Any, ...], str]) -> None:
-    db.session.execute(
-        insert(CaseEvent),
-        [
-            {
-                "case_id": m.case_id,
-                "at": m.at,
-                "user_id": None,
-                "action": ACTIONS[m.level],
-                "from_department_id": None,
-                "to_department_id": m.department_id,
-                "comment": "",
-                "data": {
-                    "clock": m.clock,
-                    "due_at": to_rfc3339(m.due_at),
-                    "task_id": tasks.get(m.key),
-                    "auto": True,
-                },
-                "client_ip": "",
-            }
-            for m in claimed
-        ],
+_EVENT_COLUMNS = ("case_id", "at", "action", "to_department_id", "data")
+
+
+@lru_cache(maxsize=4)
+def _events_statement(dialect: str) -> Any:
+    """The timeline events of a chunk's marks, one JSON parameter (app/json_rows.py)."""
+    table = CaseEvent.__table__
+    rows = json_rows.table(dialect, "events", [(c, table.c[c].type) for c in _EVENT_COLUMNS])
+    return insert(table).from_select(
+        [*_EVENT_COLUMNS, "comment", "client_ip"],
+        select(*(rows.c[c] for c in _EVENT_COLUMNS), literal("", Text), literal("", String)),
     )
+
+
+def _events(
+    claimed: Sequence[Mark], tasks: dict[tuple[Any, ...], str], dues: dict[datetime, str]
+) -> None:
+    events = [
+        {
+            "case_id": m.case_id,
+            "at": m.at,
+            "action": ACTIONS[m.level],
+            "to_department_id": m.department_id,
+            "data": {
+                "clock": m.clock,
+                "due_at": dues[m.due_at],
+                "task_id": tasks.get(m.key),
+                "auto": True,
+            },
+        }
+        for m in claimed
+    ]
+    dialect = db.session.get_bind().dialect.name
+    db.session.execute(_events_statement(dialect), {"events": json_rows.dumps(events)})
 
 
 def _oversight_users() -> set[int]:
@@ -299,7 +316,7 @@ def _parents(department_ids: Iterable[int]) -> dict[int, int]:
     return {d: p for d, p in rows if p is not None}
 
 
-def _notify(claimed: Sequence[Mark]) -> None:
+def _notify(claimed: Sequence[Mark], dues: dict[datetime, str]) -> None:
     """The department holding the task hears of each mark (its revisit staff, of a revisit);
     of an escalation, also the upper department and the oversight office. One batch per kind
     and role set: a few statements for the chunk, however many marks it holds."""
@@ -308,7 +325,7 @@ def _notify(claimed: Sequence[Mark]) -> None:
     oversight = _oversight_users() if escalated else set()
     batches: dict[tuple[str, frozenset[str]], list[Notice]] = defaultdict(list)
     for m in claimed:
-        data = {"clock": m.clock, "due_at": to_rfc3339(m.due_at), "level": m.level}
+        data = {"clock": m.clock, "due_at": dues[m.due_at], "level": m.level}
         departments, users = [m.department_id], set()
         if m.clock == "revisit" and m.level != ESCALATED:
             kind, roles = "revisit_reminder", REVISIT_ROLES
