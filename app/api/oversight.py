@@ -10,7 +10,7 @@ from dataclasses import asdict
 from flask import request
 from flask.views import MethodView
 
-from app.api.blueprint import Blueprint
+from app.api.blueprint import Blueprint, file_responses
 from app.api.oversight_schemas import (
     AnswerInSchema,
     InstructionInSchema,
@@ -198,12 +198,9 @@ class ReadInstruction(MethodView):
 @blp.route("/cases/<id:case_id>/notices/<id:event_id>", methods=["GET"], endpoint="notice")
 @blp.doc(
     security=SECURITY,
-    responses={
-        "200": {
-            "description": "the notice (催办通知书) as a PDF, with its name (Content-Disposition)",
-            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    },
+    responses=file_responses(
+        "the notice (催办通知书) as a PDF, with its name (Content-Disposition)", "application/pdf"
+    ),
 )
 @blp.alt_response(404, description="`case_not_found` out of scope; `notice_not_found`")
 def notice_pdf(case_id: int, event_id: int):

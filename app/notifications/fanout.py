@@ -6,6 +6,10 @@ its own first, and a step can queue the statements on its write batch (app/write
 sends them with its other writes and its COMMIT in one round trip on PostgreSQL. The live feed's
 announcement needs nothing here either: on PostgreSQL a trigger on `notification` sends it
 (see the migration), delivered when the transaction commits.
+
+Many notifications of one kind at once (`batch`, the scheduler's chunks and bulk urges) are the
+same two statements over a JSON list of the notices and one of their recipients, users or
+departments (app/json_rows.py): two statements per thousand notices, compiled once.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ from sqlalchemy import (
 )
 
 from app import json_rows
-from app.auth.policy import DESK_ROLES
+from app.auth.policy import DESK_ROLES, OVERSIGHT
 from app.deadlines import marks as deadline_marks
 from app.deadlines import overdue, rules, standing
 from app.deadlines import service as deadlines
@@ -81,7 +81,6 @@ log = logging.getLogger(__name__)
 ACTIONS = {WARNING: "deadline_warning", OVERDUE: "deadline_overdue", ESCALATED: "escalated"}
 KINDS = {WARNING: "warning", OVERDUE: "overdue", ESCALATED: "escalation"}
 REVISIT_ROLES = frozenset({"revisit"})
-OVERSIGHT_ROLE = "oversight"
 AUTO_URGE_MESSAGE = "已超过办理时限，系统自动升级催办，请尽快办理。"
 
 # Called with the escalated marks of a chunk, in its transaction: the automatic urge, and
@@ -304,7 +303,7 @@ def _oversight_users() -> set[int]:
             select(User.id)
             .join(user_roles, user_roles.c.user_id == User.id)
             .join(Role, Role.id == user_roles.c.role_id)
-            .where(User.active, Role.code == OVERSIGHT_ROLE)
+            .where(User.active, Role.code == OVERSIGHT)
         )
     )
 
