@@ -11,7 +11,7 @@ from flask import request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from app import fields as f
-from app.api.blueprint import Blueprint
+from app.api.blueprint import Blueprint, file_responses
 from app.api.schemas import Out
 from app.attachments import service
 from app.attachments.uploads import accepts_upload
@@ -120,12 +120,7 @@ def upload(case_id: int):
 @blp.arguments(DownloadArgsSchema, location="query")
 @blp.doc(
     security=SECURITY,
-    responses={
-        "200": {
-            "description": "the file, with its type and its name (Content-Disposition)",
-            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
-        }
-    },
+    responses=file_responses("the file, with its type and its name (Content-Disposition)"),
 )
 def download(args, case_id: int, attachment_id: int):
     """One attachment's bytes. 404 `attachment_not_found` for a missing one and for one of a

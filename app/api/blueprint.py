@@ -26,3 +26,9 @@ class GuardedBodyParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = GuardedBodyParser()
+
+
+def file_responses(description: str, media_type: str = "*/*") -> dict:
+    """The OpenAPI answers of a route that sends a file's bytes (for `doc(responses=...)`)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"200": {"description": description, "content": {media_type: binary}}}

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from flask import request
 from flask.views import MethodView
 
-from app.api.blueprint import Blueprint
+from app.api.blueprint import Blueprint, file_responses
 from app.api.oversight_schemas import (
     AnswerInSchema,
     InstructionInSchema,
@@ -35,7 +35,7 @@ from app.clock import clock
 from app.errors import Conflict, case_not_found
 from app.extensions import db
 from app.models import Case, Department, SupervisionOrder, User
-from app.oversight import cases, instructions, ladder, overview, supervision, urges
+from app.oversight import cases, instructions, ladder, notice, overview, supervision, urges
 
 blp = Blueprint(
     "oversight", __name__, url_prefix="/api/v1", description="Oversight: urges, orders, leaders"
@@ -193,6 +193,22 @@ class ReadInstruction(MethodView):
         """Mark an instruction read (its department's staff only: 403 for others)."""
         user = current_user()
         return {"marked": instructions.press_read(user, case_id, instruction_id)}
+
+
+@blp.route("/cases/<id:case_id>/notices/<id:event_id>", methods=["GET"], endpoint="notice")
+@blp.doc(
+    security=SECURITY,
+    responses=file_responses(
+        "the notice (催办通知书) as a PDF, with its name (Content-Disposition)", "application/pdf"
+    ),
+)
+@blp.alt_response(404, description="`case_not_found` out of scope; `notice_not_found`")
+def notice_pdf(case_id: int, event_id: int):
+    """A notice (催办通知书) the ladder issued on the case: its `notice` event's id, as the
+    case's timeline lists it. Whoever sees the case reads it; a case outside one's scope
+    answers as a missing case, an event that is not one of the case's notices 404
+    `notice_not_found`."""
+    return notice.download(current_user(), case_id, event_id)
 
 
 def _ladder() -> dict:

@@ -143,7 +143,7 @@ class WorkCalendar:
         (a due time at ``day_end`` stays at ``day_end``, one at ``day_start`` at ``day_start``)."""
         if days < 0:
             raise ValueError("days must be >= 0")
-        return self.shift(instant, days * self._day_seconds())
+        return self.shift(instant, days * self.day_seconds())
 
     def working_seconds_between(self, start: datetime, end: datetime) -> float:
         """Working time in seconds inside ``[start, end)``; 0 if ``end <= start``."""
@@ -211,7 +211,8 @@ class WorkCalendar:
     def _window_end(self, d: date, like: datetime) -> datetime:
         return datetime.combine(d, self.day_end, tzinfo=like.tzinfo)
 
-    def _day_seconds(self) -> float:
+    def day_seconds(self) -> float:
+        """The working seconds of a working day (every working day has the same hours)."""
         day = date.min  # any date: the window has the same length every working day
         end, start = datetime.combine(day, self.day_end), datetime.combine(day, self.day_start)
         return (end - start).total_seconds()

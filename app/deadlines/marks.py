@@ -15,9 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import select, true
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app import json_rows
 from app.extensions import db
 from app.models import DeadlineMark
 
@@ -37,36 +41,34 @@ class Mark:
         return (self.case_id, self.clock, self.subject, self.due_at, self.level)
 
 
+_COLUMNS = ("case_id", "clock", "subject", "due_at", "level", "department_id", "at", "marked_at")
+_KEY = ("case_id", "clock", "subject", "due_at", "level")
+
+
+@lru_cache(maxsize=4)
+def _claim_statement(dialect: str) -> Any:
+    """INSERT ... SELECT from the marks as one JSON parameter (app/json_rows.py: the same SQL
+    for every batch), ON CONFLICT DO NOTHING, RETURNING the keys inserted."""
+    table = DeadlineMark.__table__
+    rows = json_rows.table(dialect, "marks", [(c, table.c[c].type) for c in _COLUMNS])
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # WHERE true: SQLite would read ON CONFLICT as the SELECT's join constraint without it.
+    chosen = select(*(rows.c[c] for c in _COLUMNS)).where(true())
+    return (
+        insert(table)
+        .from_select(list(_COLUMNS), chosen)
+        .on_conflict_do_nothing()
+        .returning(*(table.c[c] for c in _KEY))
+    )
+
+
 def claim(marks: Sequence[Mark], now: datetime) -> list[Mark]:
     """Insert `marks`; return those that were not there yet (in the caller's transaction)."""
     if not marks:
         return []
     dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    rows = [
-        {
-            "case_id": m.case_id,
-            "clock": m.clock,
-            "subject": m.subject,
-            "due_at": m.due_at,
-            "level": m.level,
-            "department_id": m.department_id,
-            "at": m.at,
-            "marked_at": now,
-        }
-        for m in marks
-    ]
-    statement = (
-        insert(DeadlineMark)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning(
-            DeadlineMark.case_id,
-            DeadlineMark.clock,
-            DeadlineMark.subject,
-            DeadlineMark.due_at,
-            DeadlineMark.level,
-        )
+    rows = json_rows.dumps(
+        {**{c: getattr(m, c) for c in _COLUMNS[:-1]}, "marked_at": now} for m in marks
     )
-    inserted = {tuple(r) for r in db.session.execute(statement)}
+    inserted = {tuple(r) for r in db.session.execute(_claim_statement(dialect), {"marks": rows})}
     return [m for m in marks if m.key in inserted]

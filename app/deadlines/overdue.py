@@ -142,6 +142,11 @@ def passed_clause(due: SQLExpr, now: datetime) -> ColumnElement:
     return and_(due.is_not(None), due < now)
 
 
+def runs_clause() -> ColumnElement:
+    """`runs` for the case table: its deadlines run (open, clock not paused)."""
+    return _CASE_RUNS
+
+
 def late_clause(cols: DeadlineColumns, now: datetime) -> ColumnElement:
     """The running deadline has passed: the earliest running one has iff any running one has."""
     any_passed = or_(*(passed_clause(d, now) for d in cols.dues))

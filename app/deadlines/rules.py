@@ -17,9 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from functools import lru_cache
 from typing import Any
 
+from app.deadlines.calendar import WorkCalendar
 from app.vocabulary import CLOCKS
 
 TIMED_CLOCKS = tuple(c for c in CLOCKS if c != "none")
@@ -102,9 +104,15 @@ def parse_escalation_rules(text: str, day_seconds: float) -> dict[str, float]:
 
 
 def _day_seconds(config: Mapping[str, Any]) -> float:
-    start = [int(x) for x in str(config["WORKDAY_START"]).split(":")]
-    end = [int(x) for x in str(config["WORKDAY_END"]).split(":")]
-    return float((end[0] * 60 + end[1] - start[0] * 60 - start[1]) * 60)
+    # The calendar's own length of a working day; its days off do not change it (read at
+    # start, before the holidays are).
+    hours = WorkCalendar(
+        holidays=frozenset(),
+        makeup_workdays=frozenset(),
+        day_start=time.fromisoformat(str(config["WORKDAY_START"])),
+        day_end=time.fromisoformat(str(config["WORKDAY_END"])),
+    )
+    return hours.day_seconds()
 
 
 def warning_rules(config: Mapping[str, Any]) -> dict[str, WarningRule]:

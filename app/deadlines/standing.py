@@ -51,10 +51,7 @@ class Countdown:
 
 
 def day_seconds(cal: WorkCalendar) -> float:
-    day = datetime.min.date()
-    return (
-        datetime.combine(day, cal.day_end) - datetime.combine(day, cal.day_start)
-    ).total_seconds()
+    return cal.day_seconds()
 
 
 def remaining(due_at: datetime, now: datetime, cal: WorkCalendar) -> float:

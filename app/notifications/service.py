@@ -1,23 +1,24 @@
-"""Writing notifications: `notify` adds one row per recipient to the current transaction.
+"""Writing notifications: `notify` adds one row per recipient to the current transaction,
+`notify_many` the rows of many notifications of one kind at once.
 
 Callers pass the users, or the departments whose desk staff (or the given roles) should hear of
-it; the rows commit, or roll back, with the action that caused them. Nothing here sends or
-waits: the live feed and the e-mail/SMS delivery pick the rows up after commit.
+it; the rows commit, or roll back, with the action that caused them. Who a department's
+notification reaches is chosen in SQL, in one place (app/notifications/fanout.py). Nothing here
+sends or waits: the live feed and the e-mail/SMS delivery pick the rows up after commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
-
-from sqlalchemy import select
 
 from app.auth.policy import DESK_ROLES
 from app.clock import clock
 from app.extensions import db
-from app.models import Role, User, user_roles
 from app.notifications import fanout
+from app.notifications.fanout import Notice
 from app.notifications.kinds import KINDS
 
 BODY_MAX = 2000  # characters of a notification's text
@@ -47,22 +48,18 @@ def notify(
         db.session.execute(statement, values)
 
 
-def department_users(
-    departments: Iterable[int], roles: Collection[str] = DESK_ROLES
-) -> dict[int, set[int]]:
-    """The active users of each department holding one of `roles`: who `notify(departments=)`
-    reaches (the scheduler reads it once for a batch of notifications)."""
-    out: dict[int, set[int]] = {}
-    rows = db.session.execute(
-        select(User.department_id, User.id)
-        .join(user_roles, user_roles.c.user_id == User.id)
-        .join(Role, Role.id == user_roles.c.role_id)
-        .where(User.department_id.in_(set(departments)), User.active, Role.code.in_(roles))
-        .distinct()
-    )
-    for department_id, user_id in rows:
-        out.setdefault(department_id, set()).add(user_id)
-    return out
+def notify_many(
+    kind: str, notices: Iterable[Notice], *, roles: Collection[str] = DESK_ROLES
+) -> None:
+    """`notify` for many notifications of one kind at once (the scheduler's marks, a bulk
+    urge): a few INSERT ... SELECT statements for all of them, whoever they reach, in the
+    caller's transaction; recipients as `notify` chooses them."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    batch = [replace(n, body=n.body[:BODY_MAX]) for n in notices]
+    dialect = db.session.get_bind().dialect.name
+    for statement, values in fanout.batch(dialect, kind, batch, roles, clock.now()):
+        db.session.execute(statement, values)
 
 
-__all__ = ["department_users", "notify"]
+__all__ = ["Notice", "notify", "notify_many"]

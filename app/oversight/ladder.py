@@ -18,7 +18,7 @@ notice and the list with kind "escalation".
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,13 +27,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.audit_log import record
 from app.auth import policy
 from app.clock import clock
+from app.deadlines import overdue, standing
 from app.deadlines import service as deadlines
-from app.deadlines import standing
 from app.deadlines.calendar import WorkCalendar
 from app.errors import Invalid
 from app.extensions import db
 from app.models import Case, CaseEvent, LadderRule, LadderStep, User
-from app.models.case import FINISHED
 from app.notifications.service import notify
 from app.oversight import cases, urges
 from app.oversight.rules import STEP_WORDS, Rule, parse
@@ -90,31 +89,13 @@ def save(lines: list[str], *, by: User, client_ip: str = "") -> list[Rule]:
     return parsed
 
 
-# --- working time backwards --------------------------------------------------------------------
-
-
-def before(cal: WorkCalendar, due: datetime, seconds: float) -> datetime:
-    """The instant with `seconds` of working time left until `due` (the inverse of
-    `add_working_seconds`, counting back)."""
-    remaining = timedelta(seconds=seconds)
-    current = due
-    while True:
-        day = current.date()
-        if cal.is_working_day(day):
-            start = datetime.combine(day, cal.day_start)
-            high = min(current, datetime.combine(day, cal.day_end))
-            if high > start:
-                if remaining <= high - start:
-                    return high - remaining
-                remaining -= high - start
-        # Terminates: every week has working days, and `remaining` shrinks on each of them.
-        current = datetime.combine(day - timedelta(days=1), cal.day_end)
+# --- when a step is due ---------------------------------------------------------------------
 
 
 def step_due(rule: Rule, deadline: datetime, cal: WorkCalendar) -> datetime:
     seconds = rule.seconds(standing.day_seconds(cal))
     if rule.direction == "before":
-        return before(cal, deadline, seconds)
+        return cal.latest_before(deadline, seconds)
     return cal.add_working_seconds(deadline, seconds)
 
 
@@ -184,8 +165,7 @@ def _take(case_id: int, rule: Rule, deadline: datetime, due: datetime) -> None:
 
 def _candidates(rule: Rule, bound: datetime, after: tuple[datetime, int] | None):
     query = select(Case.id, Case.handle_due_at, Case.handle_started_at).where(
-        Case.status.not_in(FINISHED),
-        Case.clock_paused_at.is_(None),
+        overdue.runs_clause(),
         Case.handle_due_at.is_not(None),
         Case.handle_due_at <= bound,
         ~exists().where(
@@ -215,7 +195,7 @@ def run(app_or_now: object = None) -> int:
         if rule.direction == "before":
             bound = cal.add_working_seconds(now, seconds)
         else:
-            bound = before(cal, now, seconds)
+            bound = cal.latest_before(now, seconds)
         after: tuple[datetime, int] | None = None
         while rows := _candidates(rule, bound, after):
             db.session.commit()  # ends the read: each claim below is its own transaction

@@ -5,8 +5,9 @@ with the Noto CJK fonts the system installs: fonts-noto-cjk)."""
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
-from flask import render_template
+from flask import Response, render_template
 from sqlalchemy import select
 
 from app.cases import masking
@@ -71,3 +72,12 @@ def render(user: User, case_id: int, event_id: int) -> tuple[str, bytes]:
         issued=f"{event.at.year}年{event.at.month}月{event.at.day}日",
     )
     return f"催办通知书-{case.number}-{event.id}.pdf", HTML(string=html).write_pdf()
+
+
+def download(user: User, case_id: int, event_id: int) -> Response:
+    """The notice as a file to save, for the case page and the API alike (see `render`)."""
+    name, pdf = render(user, case_id, event_id)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

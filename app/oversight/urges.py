@@ -23,10 +23,10 @@ from sqlalchemy import insert, select, update
 from app.auth import policy
 from app.clock import clock
 from app.extensions import db
-from app.models import Case, CaseEvent, OpenTask, User
+from app.models import Case, CaseEvent, User
 from app.models.case import FINISHED
-from app.notifications.service import notify
-from app.oversight import messages
+from app.notifications.service import Notice, notify_many
+from app.oversight import cases, messages
 
 URGE_EVENT = "urge"
 # Why a case was not urged: code -> (Chinese, English).
@@ -65,21 +65,12 @@ def urge(
     refused: dict[int, str] = {}
     visible = None if by is None else policy.visible_cases_clause(by)
     found: dict[int, str] = {}
-    holders: dict[int, list[int]] = {}
     for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        query = select(Case.id, Case.status).where(Case.id.in_(chunk))
+        query = select(Case.id, Case.status).where(Case.id.in_(ids[start : start + _CHUNK]))
         if visible is not None:
             query = query.where(visible)
         found.update((row[0], row[1]) for row in db.session.execute(query))
-        for case_id, dept_id in db.session.execute(
-            select(OpenTask.case_id, OpenTask.department_id)
-            .where(OpenTask.case_id.in_(chunk))
-            .order_by(OpenTask.id)
-        ):
-            depts = holders.setdefault(case_id, [])
-            if dept_id not in depts:
-                depts.append(dept_id)
+    holders = cases.holders_of(found)
     urged: list[int] = []
     for case_id in ids:
         if case_id not in found:
@@ -137,12 +128,10 @@ def _write(
             .values(urge_count=Case.urge_count + 1, last_urged_at=at)
             .execution_options(synchronize_session=False)
         )
-    for case_id in urged:
-        notify(
-            "urge",
-            departments=holders[case_id],
-            case_id=case_id,
-            body=message,
-            data={"auto": auto},
-            at=at,
-        )
+    notify_many(
+        "urge",
+        [
+            Notice(case_id, departments=holders[case_id], body=message, data={"auto": auto}, at=at)
+            for case_id in urged
+        ],
+    )

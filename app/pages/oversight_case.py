@@ -19,9 +19,8 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -187,8 +186,4 @@ def read(case_id: int, instruction_id: int):
 @bp.get("/cases/<id:case_id>/notices/<id:event_id>.pdf")
 @login_required
 def notice_pdf(case_id: int, event_id: int):
-    name, pdf = notice.render(signed_in(), case_id, event_id)
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return notice.download(signed_in(), case_id, event_id)

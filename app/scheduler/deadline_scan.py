@@ -32,16 +32,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import (
     String,
+    Text,
     and_,
     case,
     cast,
     exists,
     insert,
+    literal,
     or_,
     select,
     true,
@@ -49,7 +52,8 @@ from sqlalchemy import (
     update,
 )
 
-from app.auth.policy import DESK_ROLES
+from app import json_rows
+from app.auth.policy import DESK_ROLES, OVERSIGHT
 from app.deadlines import marks as deadline_marks
 from app.deadlines import overdue, rules, standing
 from app.deadlines import service as deadlines
@@ -68,7 +72,7 @@ from app.models import (
     user_roles,
 )
 from app.models.scheduler import ESCALATED, LEVELS, OVERDUE, WARNING
-from app.notifications.service import department_users, notify
+from app.notifications.service import Notice, notify_many
 from app.oversight.urges import urge
 from app.timefmt import to_rfc3339
 
@@ -77,7 +81,6 @@ log = logging.getLogger(__name__)
 ACTIONS = {WARNING: "deadline_warning", OVERDUE: "deadline_overdue", ESCALATED: "escalated"}
 KINDS = {WARNING: "warning", OVERDUE: "overdue", ESCALATED: "escalation"}
 REVISIT_ROLES = frozenset({"revisit"})
-OVERSIGHT_ROLE = "oversight"
 AUTO_URGE_MESSAGE = "已超过办理时限，系统自动升级催办，请尽快办理。"
 
 # Called with the escalated marks of a chunk, in its transaction: the automatic urge, and
@@ -244,8 +247,10 @@ def _act(batch: list[Mark], tasks: dict[tuple[Any, ...], str], ctx: _Context) ->
     try:
         claimed = deadline_marks.claim(batch, ctx.now)
         if claimed:
-            _events(claimed, tasks)
-            _notify(claimed)
+            # Each deadline in RFC 3339 once (a chunk's marks share a handful of them).
+            dues = {d: to_rfc3339(d) for d in {m.due_at for m in claimed}}
+            _events(claimed, tasks, dues)
+            _notify(claimed, dues)
             escalated = [m for m in claimed if m.level == ESCALATED]
             if escalated:
                 _escalate(escalated)
@@ -256,29 +261,40 @@ def _act(batch: list[Mark], tasks: dict[tuple[Any, ...], str], ctx: _Context) ->
     return len(claimed)
 
 
-def _events(claimed: Sequence[Mark], tasks: dict[tuple[Any, ...], str]) -> None:
-    db.session.execute(
-        insert(CaseEvent),
-        [
-            {
-                "case_id": m.case_id,
-                "at": m.at,
-                "user_id": None,
-                "action": ACTIONS[m.level],
-                "from_department_id": None,
-                "to_department_id": m.department_id,
-                "comment": "",
-                "data": {
-                    "clock": m.clock,
-                    "due_at": to_rfc3339(m.due_at),
-                    "task_id": tasks.get(m.key),
-                    "auto": True,
-                },
-                "client_ip": "",
-            }
-            for m in claimed
-        ],
+_EVENT_COLUMNS = ("case_id", "at", "action", "to_department_id", "data")
+
+
+@lru_cache(maxsize=4)
+def _events_statement(dialect: str) -> Any:
+    """The timeline events of a chunk's marks, one JSON parameter (app/json_rows.py)."""
+    table = CaseEvent.__table__
+    rows = json_rows.table(dialect, "events", [(c, table.c[c].type) for c in _EVENT_COLUMNS])
+    return insert(table).from_select(
+        [*_EVENT_COLUMNS, "comment", "client_ip"],
+        select(*(rows.c[c] for c in _EVENT_COLUMNS), literal("", Text), literal("", String)),
     )
+
+
+def _events(
+    claimed: Sequence[Mark], tasks: dict[tuple[Any, ...], str], dues: dict[datetime, str]
+) -> None:
+    events = [
+        {
+            "case_id": m.case_id,
+            "at": m.at,
+            "action": ACTIONS[m.level],
+            "to_department_id": m.department_id,
+            "data": {
+                "clock": m.clock,
+                "due_at": dues[m.due_at],
+                "task_id": tasks.get(m.key),
+                "auto": True,
+            },
+        }
+        for m in claimed
+    ]
+    dialect = db.session.get_bind().dialect.name
+    db.session.execute(_events_statement(dialect), {"events": json_rows.dumps(events)})
 
 
 def _oversight_users() -> set[int]:
@@ -287,7 +303,7 @@ def _oversight_users() -> set[int]:
             select(User.id)
             .join(user_roles, user_roles.c.user_id == User.id)
             .join(Role, Role.id == user_roles.c.role_id)
-            .where(User.active, Role.code == OVERSIGHT_ROLE)
+            .where(User.active, Role.code == OVERSIGHT)
         )
     )
 
@@ -299,33 +315,30 @@ def _parents(department_ids: Iterable[int]) -> dict[int, int]:
     return {d: p for d, p in rows if p is not None}
 
 
-def _notify(claimed: Sequence[Mark]) -> None:
+def _notify(claimed: Sequence[Mark], dues: dict[datetime, str]) -> None:
     """The department holding the task hears of each mark (its revisit staff, of a revisit);
-    of an escalation, also the upper department and the oversight office."""
+    of an escalation, also the upper department and the oversight office. One batch per kind
+    and role set: a few statements for the chunk, however many marks it holds."""
     escalated = [m for m in claimed if m.level == ESCALATED]
     parents = _parents(m.department_id for m in escalated)
-    desk = department_users([m.department_id for m in claimed] + list(parents.values()), DESK_ROLES)
-    revisit = department_users(
-        [m.department_id for m in claimed if m.clock == "revisit"], REVISIT_ROLES
-    )
     oversight = _oversight_users() if escalated else set()
+    batches: dict[tuple[str, frozenset[str]], list[Notice]] = defaultdict(list)
     for m in claimed:
-        data = {"clock": m.clock, "due_at": to_rfc3339(m.due_at), "level": m.level}
+        data = {"clock": m.clock, "due_at": dues[m.due_at], "level": m.level}
+        departments, users = [m.department_id], set()
         if m.clock == "revisit" and m.level != ESCALATED:
-            notify(
-                "revisit_reminder",
-                users=revisit.get(m.department_id, ()),
-                case_id=m.case_id,
-                data=data,
-                at=m.at,
-            )
-            continue
-        users = set(desk.get(m.department_id, ()))
+            kind, roles = "revisit_reminder", REVISIT_ROLES
+        else:
+            kind, roles = KINDS[m.level], DESK_ROLES
         if m.level == ESCALATED:
-            parent = parents.get(m.department_id)
-            users |= desk.get(parent, set()) if parent is not None else set()
-            users |= oversight
-        notify(KINDS[m.level], users=users, case_id=m.case_id, data=data, at=m.at)
+            if m.department_id in parents:
+                departments.append(parents[m.department_id])
+            users = oversight
+        batches[kind, roles].append(
+            Notice(m.case_id, users=users, departments=departments, data=data, at=m.at)
+        )
+    for (kind, roles), notices in batches.items():
+        notify_many(kind, notices, roles=roles)
 
 
 def _escalate(escalated: Sequence[Mark]) -> None:

@@ -647,6 +647,23 @@ def check_ladder_write(check: Check, operation: str, _dept_ids) -> None:
         check.fail(operation, f"{resp.status_code} {body}; expected {expected}")
 
 
+def check_notice(check: Check, operation: str, _dept_ids) -> None:
+    """A notice (催办通知书) of a case out of scope answers as one of a missing case; in
+    scope, a notice the case does not have is `notice_not_found` (the population has none:
+    the download itself is tested in tests/oversight/test_ladder.py)."""
+    path = operation.split(" ", 1)[1]
+    missing = check.call("GET", path.format(case_id=check.missing_id, event_id=1))
+    check.not_found_like_missing(f"{operation} on a missing case", *missing, check.missing)
+    for case in check.cases:
+        what = f"{operation} ('{case.label}')"
+        resp, body = check.call("GET", path.format(case_id=case.id, event_id=1))
+        check.no_leak(what, resp, body)
+        if not check.sees(case):
+            check.not_found_like_missing(what, resp, body, check.missing)
+        elif resp.status_code != 404 or (body or {}).get("code") != "notice_not_found":
+            check.fail(what, f"{resp.status_code} {body}; in scope, it has no such notice")
+
+
 OVERSIGHT_ROUTES: dict[str, Callable] = {
     "GET /api/v1/cases/{case_id}/supervision": check_case_reads,
     "GET /api/v1/cases/{case_id}/instructions": check_case_reads,
@@ -656,6 +673,7 @@ OVERSIGHT_ROUTES: dict[str, Callable] = {
     **dict.fromkeys(OVERSIGHT_READS, check_oversight_reads),
     "POST /api/v1/oversight/urges": check_bulk_urge,
     "PUT /api/v1/oversight/ladder": check_ladder_write,
+    "GET /api/v1/cases/{case_id}/notices/{event_id}": check_notice,
 }
 # -- the message centre: a user's own notifications; administrators' announcements/deliveries --
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import threading
 from datetime import datetime
+from urllib.parse import quote
 
 import pytest
 from pypdf import PdfReader
@@ -130,6 +131,33 @@ def test_the_notice_is_a_chinese_pdf_with_the_cjk_font_embedded(ladder_rules, at
             if any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                 fonts.add(str(font["/BaseFont"]))
     assert any("CJK" in f for f in fonts), fonts
+
+
+def test_the_notice_downloads_from_the_api_in_scope_only(client, auth, ladder_rules, at_department):
+    case_id = at_department("urban")
+    other = at_department("urban")
+    clock.freeze(datetime(2026, 3, 10, 12, 0))
+    ladder.run()
+    (event,) = _events(case_id, "notice")
+    url = f"/api/v1/cases/{case_id}/notices/{event.id}"
+    resp = client.get(url, headers=auth("urban_handler"))
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert resp.data.startswith(b"%PDF")
+    assert "催办通知书" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.data)).pages)
+    number = db.session.get(Case, case_id).number
+    assert quote(f"催办通知书-{number}-{event.id}.pdf") in resp.headers["Content-Disposition"]
+    assert client.get(url, headers=auth("oversight")).status_code == 200
+    # Another department's handler: as a case that does not exist.
+    outside = client.get(url, headers=auth("housing_handler"))
+    missing = client.get(f"/api/v1/cases/{other + 1000}/notices/1", headers=auth("urban_handler"))
+    assert outside.status_code == missing.status_code == 404
+    assert outside.get_json() == missing.get_json()
+    assert outside.get_json()["code"] == "case_not_found"
+    # A notice of another case, or an event that is not a notice: no such notice.
+    for bad in (f"/api/v1/cases/{other}/notices/{event.id}", f"{url[: -len(str(event.id))]}1"):
+        body = client.get(bad, headers=auth("urban_handler")).get_json()
+        assert body["code"] == "notice_not_found" and body["message"]["zh"], bad
+    assert client.get(url).status_code == 401
 
 
 def test_two_schedulers_at_once_take_each_step_once(app, ladder_rules, at_department):

@@ -158,20 +158,20 @@ def test_a_crash_midway_leaves_nothing_half_done(app, api, dept, monkeypatch):
         api.act(case_id, "transfer", "dispatcher", target_department_id=dept("urban"))
     clock.freeze(datetime(2026, 3, 2, 13, 30))
     app.config["SCHEDULER_CHUNK"] = 2
-    real_notify = deadline_scan.notify
+    real_notify = deadline_scan.notify_many
     calls = []
 
     def failing(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 3:  # in the second chunk
+        if len(calls) == 2:  # the second chunk's (one batch a chunk here)
             raise RuntimeError("crash")
         return real_notify(*args, **kwargs)
 
-    monkeypatch.setattr(deadline_scan, "notify", failing)
+    monkeypatch.setattr(deadline_scan, "notify_many", failing)
     with pytest.raises(RuntimeError):
         jobs.mark_deadlines(app)
     assert len([m for m in _marks() if m[1] == "deadline_warning"]) == 2  # the first chunk
-    monkeypatch.setattr(deadline_scan, "notify", real_notify)
+    monkeypatch.setattr(deadline_scan, "notify_many", real_notify)
     jobs.mark_deadlines(app)
     warned = [m[0] for m in _marks() if m[1] == "deadline_warning"]
     assert sorted(warned) == sorted(ids)
