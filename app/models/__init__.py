@@ -16,9 +16,11 @@ from app.models.oversight import (
 )
 from app.models.saved_query import SavedQuery
 from app.models.scheduler import DeadlineMark, JobRun, SchedulerLease
+from app.models.telephony import AgentState, CallRecord, SkillGroup, SkillGroupMember
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
+    "AgentState",
     "Announcement",
     "AuditLog",
     "Attachment",
@@ -29,6 +31,7 @@ __all__ = [
     "CaseNumberCounter",
     "CaseType",
     "DeadlineMark",
+    "CallRecord",
     "Category",
     "Delivery",
     "Department",
@@ -45,6 +48,8 @@ __all__ = [
     "Role",
     "SavedQuery",
     "SchedulerLease",
+    "SkillGroup",
+    "SkillGroupMember",
     "SupervisionOrder",
     "TimeLimit",
     "User",
