@@ -18,9 +18,11 @@ from app.config import database_url
 from app.deadlines import service as deadlines
 from app.extensions import db
 from app.models import (
+    AgentState,
     Announcement,
     Attachment,
     AuditLog,
+    CallRecord,
     Case,
     CaseContact,
     CaseDepartment,
@@ -37,6 +39,8 @@ from app.models import (
     Notification,
     OpenTask,
     SchedulerLease,
+    SkillGroup,
+    SkillGroupMember,
     SupervisionOrder,
     User,
     WorkflowInstance,
@@ -45,6 +49,10 @@ from app.seed.city import seed_city
 
 PASSWORD = "test-pass"
 CASE_TABLES = (
+    AgentState,  # telephony: states point at calls, calls at cases
+    CallRecord,
+    SkillGroupMember,
+    SkillGroup,
     DeadlineMark,  # the scheduler's rows
     JobRun,
     SchedulerLease,
