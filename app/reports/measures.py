@@ -64,7 +64,7 @@ from app.deadlines import overdue
 from app.models import CallRecord, Case, CaseContact, CaseDepartment, CaseEvent, Department
 from app.models.org import DEPARTMENT
 from app.models.telephony import INBOUND
-from app.reports.periods import Period
+from app.reports.periods import Span
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class Source:
     from_: Callable[[], Any]
     where: Callable[[], list[ColumnElement[bool]]]
     # The rows of a period.
-    in_period: Callable[[Period], ColumnElement[bool]]
+    in_period: Callable[[Span], ColumnElement[bool]]
     # The time column the day/week/month dimensions bucket.
     time: Any
     # The department a row is attributed to; `joins_department`: only reachable through a
