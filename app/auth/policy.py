@@ -305,3 +305,29 @@ def check_report_department(user: User, department_id: int) -> None:
     exists_ = db.session.get(Department, department_id) is not None
     if not exists_ or (scope is not None and department_id not in scope):
         raise NotFound("department_not_found", "单位不存在", "No such department")
+
+
+# --- The wallboard (大屏) ------------------------------------------------------------------
+
+# Who opens the hall's wallboard: the oversight office and administrators, and the dispatchers
+# and agents of the city centre. Each of them reads every case (`sees_everything`), so the
+# board's city-wide numbers show nobody more than their own lists would.
+WALLBOARD_ROLES = frozenset({"oversight", "admin"})
+WALLBOARD_CENTRE_ROLES = frozenset({"dispatcher", "agent"})
+
+
+def may_view_wallboard(user: User) -> bool:
+    roles = user.role_codes
+    if roles & WALLBOARD_ROLES:
+        return True
+    return bool(roles & WALLBOARD_CENTRE_ROLES) and user.department.kind == CITY
+
+
+def check_view_wallboard(user: User) -> None:
+    if not may_view_wallboard(user):
+        raise Forbidden(
+            "role_not_allowed",
+            "仅督办人员、管理员和市中心的派单员、坐席可以查看大屏",
+            "Only the oversight office, administrators and the city centre's dispatchers and "
+            "agents may view the wallboard",
+        )

@@ -33,6 +33,7 @@ from app.pages import (
     revisit,
     session,
     timing,
+    wallboard,
 )
 
 
@@ -59,4 +60,5 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(case.bp)
     app.register_blueprint(oversight_case.bp)
     app.register_blueprint(oversight.bp)
+    app.register_blueprint(wallboard.bp)
     messages.init_messages(app)
