@@ -82,9 +82,8 @@ class Hub:
             latest = self._latest
         if latest is not None and time.monotonic() - latest.at < self.interval:
             sub.updates.put(latest)
-        else:
-            self._wake.set()
         self._ensure_running()
+        self._wake.set()  # the thread may be asleep with no board open, or due to compute
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
@@ -110,27 +109,25 @@ class Hub:
                 return
             # The first board of this process (or a forked copy of a parent's hub).
             self._pid = os.getpid()
-            self._latest = None
             self._thread = threading.Thread(target=self._run, name="wallboard", daemon=True)
             self._thread.start()
 
     def _run(self) -> None:
-        next_at = 0.0
         while not self._stopping.is_set():
-            if not self.open_streams():
-                self._wake.wait()  # no board open: nothing to compute until one opens
+            if self.open_streams():
+                latest = self._latest
+                due = latest.at + self.interval if latest is not None else 0.0
+                self._wake.wait(max(0.0, due - time.monotonic()))
             else:
-                self._wake.wait(max(0.0, next_at - time.monotonic()))
+                self._wake.wait()  # no board open: nothing to compute until one opens
             self._wake.clear()
-            if not self.open_streams():
-                continue
-            if time.monotonic() < next_at and self._fresh():
+            if not self.open_streams() or self._fresh():
                 continue  # woken by a new stream, which got the fresh board already
-            next_at = time.monotonic() + self.interval
             try:
                 self.publish()
             except Exception:  # the database went away: the boards keep their last numbers
                 log.exception("wallboard: computing the board failed")
+                self._stopping.wait(self.interval)
 
     def _fresh(self) -> bool:
         latest = self._latest
@@ -139,7 +136,7 @@ class Hub:
     def current(self) -> Published:
         """The latest board when fresh, else one computed now (a page's first render)."""
         latest = self._latest
-        if latest is not None and time.monotonic() - latest.at < self.interval:
+        if latest is not None and self._fresh():
             return latest
         return self.publish()
 

@@ -166,6 +166,14 @@ def test_no_open_board_no_computation(app, quick_board):
     before = quick_board.computations
     time.sleep(INTERVAL * 3)
     assert quick_board.computations == before
+    # A page opens again (its render computes a board, which its stream is then given):
+    # the sleeping thread wakes and the boards follow each other again.
+    client = _login(app, "agent")
+    assert client.get("/wallboard").status_code == 200
+    again = Stream(client)
+    first, _ = again.next()
+    second, _ = again.next()
+    assert second > first
 
 
 @pytest.mark.parametrize("last", ["abc", "-1", "9" * 40, "٣", "1 OR 1=1", "2.5", ""])
