@@ -9,9 +9,9 @@ by, and the department they are attributed to.
               joint case counts at each of its departments, a case not yet at one at none
               (it still counts in the totals).
     events    case_event rows by their time; a dispatch (transfer) to the department it was
-              sent to, a reopen to the department it went back to, a revisit to the department
-              whose reply it judged (the case's latest reply before it), every other action to
-              the acting user's department.
+              sent to, a revisit and the reopen it causes to the department whose reply it
+              judged (the case's latest reply before it), every other action to the acting
+              user's department.
     contacts  case_contact rows (repeat contacts) by their day; to where the case was.
 
 A *rate* is the ratio of two counts, computed after the counts are summed (so a rate over a
@@ -93,8 +93,8 @@ _REVISITED_DEPARTMENT = (
     .scalar_subquery()
 )
 EVENT_DEPARTMENT = case(
-    (CaseEvent.action.in_(("transfer", "reopen")), CaseEvent.to_department_id),
-    (CaseEvent.action == "revisit", _REVISITED_DEPARTMENT),
+    (CaseEvent.action == "transfer", CaseEvent.to_department_id),
+    (CaseEvent.action.in_(("revisit", "reopen")), _REVISITED_DEPARTMENT),
     else_=CaseEvent.from_department_id,
 )
 
