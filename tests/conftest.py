@@ -36,6 +36,7 @@ from app.models import (
     LadderStep,
     Notification,
     OpenTask,
+    SavedReport,
     SchedulerLease,
     SupervisionOrder,
     User,
@@ -45,6 +46,7 @@ from app.seed.city import seed_city
 
 PASSWORD = "test-pass"
 CASE_TABLES = (
+    SavedReport,  # custom reports (app/reports/custom.py)
     DeadlineMark,  # the scheduler's rows
     JobRun,
     SchedulerLease,
