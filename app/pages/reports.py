@@ -30,13 +30,13 @@ from app.extensions import db
 from app.ids import parse_id
 from app.models import CaseType, Category
 from app.models.catalog import CHANNEL_WORDS, CHANNELS
+from app.pages.session import signed_in
 from app.reports import chart_option, custom, exports
 from app.reports.definitions import all_reports, report
 from app.reports.formatting import format_cell
 from app.reports.measures import DIMENSIONS, MEASURES
 from app.reports.params import Params, query_string, read
 from app.reports.result import ReportResult, run_definition
-from app.pages.session import signed_in
 
 bp = Blueprint("pages_reports", __name__)
 

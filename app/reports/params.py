@@ -42,7 +42,7 @@ def _message(error: DomainError, locale: str) -> str:
 
 
 def read(
-    args: Mapping[str, str] | object,
+    args: Mapping[str, str],
     user: User | None,
     locale: str = "zh",
     *,
@@ -51,7 +51,7 @@ def read(
     """The parameters, with a refusal per bad field (the month falls back to the current
     one, a bad filter to none). A department outside the user's scope is not refused here:
     `policy.check_report_department` answers it as not found (404)."""
-    get = getattr(args, "get")
+    get = args.get
     errors: dict[str, str] = {}
     month = (get("month") or "").strip()
     period = Period.containing(clock.now())
