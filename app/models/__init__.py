@@ -17,9 +17,11 @@ from app.models.oversight import (
 from app.models.report import SavedReport
 from app.models.saved_query import SavedQuery
 from app.models.scheduler import DeadlineMark, JobRun, SchedulerLease
+from app.models.telephony import AgentState, CallRecord, SkillGroup, SkillGroupMember
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
+    "AgentState",
     "Announcement",
     "AuditLog",
     "Attachment",
@@ -30,6 +32,7 @@ __all__ = [
     "CaseNumberCounter",
     "CaseType",
     "DeadlineMark",
+    "CallRecord",
     "Category",
     "Delivery",
     "Department",
@@ -47,6 +50,8 @@ __all__ = [
     "SavedQuery",
     "SavedReport",
     "SchedulerLease",
+    "SkillGroup",
+    "SkillGroupMember",
     "SupervisionOrder",
     "TimeLimit",
     "User",

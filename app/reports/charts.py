@@ -20,6 +20,8 @@ def _value(kind: str, v: Any) -> float | int | None:
         return None  # a gap, never a zero
     if kind == "rate":
         return round(float(v) * 100, 1)
+    if kind == "seconds":
+        return round(float(v), 1)
     return int(v)
 
 

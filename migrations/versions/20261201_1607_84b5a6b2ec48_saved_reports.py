@@ -1,7 +1,7 @@
 """saved reports: a user's named custom reports (自定义报表, app/reports/custom.py)
 
 Revision ID: 84b5a6b2ec48
-Revises: 90a888de0547
+Revises: 3bde16354291
 Create Date: 2026-12-01 16:07:57.797300
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "84b5a6b2ec48"
-down_revision = "90a888de0547"
+down_revision = "3bde16354291"
 branch_labels = None
 depends_on = None
 
