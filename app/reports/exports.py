@@ -61,6 +61,8 @@ def to_xlsx(result: ReportResult, locale: str = "zh") -> bytes:
     formats = {
         "count": book.add_format({"num_format": "0"}),
         "rate": book.add_format({"num_format": "0.0%"}),
+        "seconds": book.add_format({"num_format": "0.0"}),
+        "change_seconds": book.add_format({"num_format": "+0.0%;-0.0%;0.0%"}),
         "change_count": book.add_format({"num_format": "+0.0%;-0.0%;0.0%"}),
         "change_rate": book.add_format({"num_format": '+0.0"pp";-0.0"pp";0.0"pp"'}),
     }
