@@ -38,6 +38,7 @@ from app.models import (
     LadderStep,
     Notification,
     OpenTask,
+    SavedReport,
     SchedulerLease,
     SkillGroup,
     SkillGroupMember,
@@ -49,6 +50,7 @@ from app.seed.city import seed_city
 
 PASSWORD = "test-pass"
 CASE_TABLES = (
+    SavedReport,  # custom reports (app/reports/custom.py)
     AgentState,  # telephony: states point at calls, calls at cases
     CallRecord,
     SkillGroupMember,

@@ -14,6 +14,7 @@ from app.models.oversight import (
     LadderStep,
     SupervisionOrder,
 )
+from app.models.report import SavedReport
 from app.models.saved_query import SavedQuery
 from app.models.scheduler import DeadlineMark, JobRun, SchedulerLease
 from app.models.telephony import AgentState, CallRecord, SkillGroup, SkillGroupMember
@@ -47,6 +48,7 @@ __all__ = [
     "ProcessVersion",
     "Role",
     "SavedQuery",
+    "SavedReport",
     "SchedulerLease",
     "SkillGroup",
     "SkillGroupMember",

@@ -34,6 +34,11 @@ MENU: list[NavItem] = [
     NavItem("pages_intake.form", _l("Intake"), frozenset({"agent", "dispatcher"})),
     NavItem("pages_oversight.oversight", _l("Oversight"), frozenset({"oversight"})),
     NavItem(
+        "pages_reports.index",
+        _l("Reports"),
+        frozenset({"agent", "dispatcher", "revisit", "handler", "oversight", "leader", "admin"}),
+    ),
+    NavItem(
         "pages_wallboard.wallboard",
         _l("Wallboard"),
         frozenset({"oversight", "admin", "dispatcher", "agent"}),

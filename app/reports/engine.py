@@ -244,7 +244,9 @@ def counts_frame(
     if "district" in dimensions:
         frame["k_district"] = frame["k_department"].map(org.district_of)
         group = [f"k_{k}" for k in dimensions]
-        frame = frame.groupby(group, dropna=False, as_index=False)[[c.key for c in counts]].sum()
+        frame = frame.groupby(group, dropna=False, as_index=False).agg(
+            {c.key: c.rollup for c in counts}
+        )
     return frame
 
 

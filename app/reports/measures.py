@@ -9,9 +9,9 @@ by, and the department they are attributed to.
               joint case counts at each of its departments, a case not yet at one at none
               (it still counts in the totals).
     events    case_event rows by their time; a dispatch (transfer) to the department it was
-              sent to, a reopen to the department it went back to, a revisit to the department
-              whose reply it judged (the case's latest reply before it), every other action to
-              the acting user's department.
+              sent to, a revisit and the reopen it causes to the department whose reply it
+              judged (the case's latest reply before it), every other action to the acting
+              user's department.
     contacts  case_contact rows (repeat contacts) by their day; to where the case was.
     calls     call_record rows (telephony) by the time the call reached the hotline
               (started_at); attributed to no department (the hotline centre's own measures:
@@ -57,13 +57,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, null, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, null, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.deadlines import overdue
 from app.models import CallRecord, Case, CaseContact, CaseDepartment, CaseEvent, Department
 from app.models.org import DEPARTMENT
 from app.models.telephony import INBOUND
+from app.reports.buckets import seconds_before
 from app.reports.periods import Span
 
 
@@ -111,8 +112,8 @@ _REVISITED_DEPARTMENT = (
     .scalar_subquery()
 )
 EVENT_DEPARTMENT = case(
-    (CaseEvent.action.in_(("transfer", "reopen")), CaseEvent.to_department_id),
-    (CaseEvent.action == "revisit", _REVISITED_DEPARTMENT),
+    (CaseEvent.action == "transfer", CaseEvent.to_department_id),
+    (CaseEvent.action.in_(("revisit", "reopen")), _REVISITED_DEPARTMENT),
     else_=CaseEvent.from_department_id,
 )
 
@@ -124,6 +125,22 @@ CALL_ABANDONED = and_(
 )
 CALL_TALKED = and_(CALL_ANSWERED, CallRecord.talk_seconds.is_not(None))
 CALL_WAITING = and_(CALL_OFFERED, CallRecord.answered_at.is_(None), CallRecord.ended_at.is_(None))
+
+# Concurrency (峰值并发): the inbound calls in progress when an inbound call starts, itself
+# included. A call still going (no end) is in progress; calls are taken to last at most
+# MAX_CALL_SECONDS, which bounds the search to an index range of started_at.
+MAX_CALL_SECONDS = 6 * 3600
+_other_call = aliased(CallRecord)
+CONCURRENT_CALLS = (
+    select(func.count(_other_call.id))
+    .where(
+        _other_call.direction == INBOUND,
+        _other_call.started_at <= CallRecord.started_at,
+        _other_call.started_at >= seconds_before(CallRecord.started_at, MAX_CALL_SECONDS),
+        or_(_other_call.ended_at.is_(None), _other_call.ended_at > CallRecord.started_at),
+    )
+    .scalar_subquery()
+)
 
 
 def service_level_seconds() -> int:
@@ -230,6 +247,8 @@ class Count:
     # Events only: the actions the count reads (the query reads no others).
     actions: tuple[str, ...] = ()
     kind: str = "count"
+    # How groups roll up (a district of departments): summed, or the largest (a peak).
+    rollup: str = "sum"
 
 
 @dataclass(frozen=True)
@@ -427,6 +446,15 @@ _MEASURES: list[Measure] = [
         "calls_talked",
         kind="seconds",
     ),
+    Count(
+        "peak_concurrency",
+        Label("峰值并发", "Peak concurrent calls"),
+        "calls",
+        lambda now: func.coalesce(
+            func.max(case((CallRecord.direction == INBOUND, CONCURRENT_CALLS), else_=None)), 0
+        ),
+        rollup="max",
+    ),
     # Rates.
     Rate("sign_rate", Label("按时签收率", "Signed for on time"), "signed_on_time", "dispatched"),
     Rate("on_time_rate", Label("按期办结率", "Replied on time"), "replied_on_time", "replied"),
@@ -474,6 +502,7 @@ _DIMENSIONS = [
     Dimension("day", Label("日期", "Day"), "time"),
     Dimension("week", Label("周", "Week"), "time"),
     Dimension("month", Label("月份", "Month"), "time"),
+    Dimension("hour", Label("时段", "Hour of day"), "time"),
     Dimension("channel", Label("渠道", "Channel"), "column", "channel"),
     Dimension("case_type", Label("诉求类型", "Case type"), "column", "case_type"),
     Dimension("category", Label("分类", "Category"), "column", "category"),
