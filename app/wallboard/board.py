@@ -24,7 +24,7 @@ from app.deadlines import overdue
 from app.extensions import db
 from app.models import AgentState, CallRecord, Case, Department, User
 from app.models.telephony import AGENT_STATES
-from app.reports.engine import Org, Query, add_rates, counts_frame
+from app.reports.engine import Query, frame_for
 from app.reports.measures import CALL_WAITING, MEASURES, service_level_seconds
 from app.reports.periods import Day
 
@@ -105,8 +105,7 @@ def _agents() -> dict[str, int]:
 
 def _today(now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
     measures = [*CALL_MEASURES, *CASE_MEASURES]
-    query = Query(measures=measures, compare=False)
-    frame = add_rates(counts_frame(query, [], Day(now.date()), Org.load(), now), measures)
+    frame = frame_for(Query(measures=measures, compare=False), Day(now.date()), now)
     row = frame.iloc[0]
     values = {key: _number(MEASURES[key].kind, row[key]) for key in measures}
     return (

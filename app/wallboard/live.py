@@ -147,8 +147,8 @@ class Hub:
                 board = compute(clock.now())
             finally:
                 db.session.remove()  # the connection goes back to the pool at once
-        self.computations += 1
         with self._lock:
+            self.computations += 1
             self._seq += 1
             data = json.dumps(board.as_dict(), ensure_ascii=False)
             text = f"id: {self._seq}\nevent: board\ndata: {data}\n\n"
