@@ -43,11 +43,13 @@ def post_worker_init(worker):
     import signal
 
     from app.notifications import feed
+    from app.wallboard import live
 
     stop = worker.handle_exit
 
     def end_streams_then_stop(signum, frame):
         feed.hub(worker.wsgi).end_streams()
+        live.hub(worker.wsgi).end_streams()
         stop(signum, frame)
 
     signal.signal(signal.SIGTERM, end_streams_then_stop)

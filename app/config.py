@@ -28,6 +28,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     PROCESSES_DIR = str(ROOT / "processes")
     FORMS_DIR = str(ROOT / "forms")
+    # Report definitions (app/reports/definitions.py): one TOML file per report.
+    REPORTS_DIR = str(ROOT / "reports")
+    # Telephony's service level: the share of calls answered within this many seconds.
+    SERVICE_LEVEL_SECONDS = 20
     MAIN_PROCESS = "hotline_case"
 
     # flask-smorest / OpenAPI
@@ -178,6 +182,9 @@ class Config:
     # Last-Event-ID (a restart or a deploy then never waits on a stream for long).
     SSE_HEARTBEAT_SECONDS = float(os.environ.get("MINQING_SSE_HEARTBEAT_SECONDS", "15"))
     SSE_MAX_SECONDS = float(os.environ.get("MINQING_SSE_MAX_SECONDS", "300"))
+    # The wallboard (大屏, app/wallboard): each process recomputes the board this often while
+    # one is open, for all of its open boards.
+    WALLBOARD_SECONDS = float(os.environ.get("MINQING_WALLBOARD_SECONDS", "5"))
     # Delivery (app/notifications/delivery): e-mail over SMTP, SMS over an HTTP gateway.
     # Empty SMTP_HOST or SMS_GATEWAY_URL: that channel is not set up (its deliveries fail with
     # that message, visible to the administrator, and are retried).

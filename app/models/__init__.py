@@ -14,11 +14,14 @@ from app.models.oversight import (
     LadderStep,
     SupervisionOrder,
 )
+from app.models.report import SavedReport
 from app.models.saved_query import SavedQuery
 from app.models.scheduler import DeadlineMark, JobRun, SchedulerLease
+from app.models.telephony import AgentState, CallRecord, SkillGroup, SkillGroupMember
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
+    "AgentState",
     "Announcement",
     "AuditLog",
     "Attachment",
@@ -29,6 +32,7 @@ __all__ = [
     "CaseNumberCounter",
     "CaseType",
     "DeadlineMark",
+    "CallRecord",
     "Category",
     "Delivery",
     "Department",
@@ -44,8 +48,11 @@ __all__ = [
     "ProcessVersion",
     "Role",
     "SavedQuery",
+    "SavedReport",
     "SchedulerLease",
     "SettingsVersion",
+    "SkillGroup",
+    "SkillGroupMember",
     "SupervisionOrder",
     "TimeLimit",
     "User",

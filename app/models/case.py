@@ -232,6 +232,11 @@ class CaseEvent(Model):
     """Append-only log: who did what to a case, when, from where to where."""
 
     __tablename__ = "case_event"
+    __table_args__ = (
+        # The reports' measures count steps of a period by action (app/reports/measures.py):
+        # a range of this index per action, not a scan of every event.
+        Index("ix_case_event_action_at", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_case.id"), index=True)

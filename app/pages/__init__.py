@@ -30,9 +30,11 @@ from app.pages import (
     oversight_case,
     processes,
     query,
+    reports,
     revisit,
     session,
     timing,
+    wallboard,
 )
 
 
@@ -59,4 +61,6 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(case.bp)
     app.register_blueprint(oversight_case.bp)
     app.register_blueprint(oversight.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(wallboard.bp)
     messages.init_messages(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
@@ -9,6 +10,8 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.auth import policy
+from app.models import User
 from app.reference import departments
 
 
@@ -17,6 +20,8 @@ class NavItem:
     endpoint: str
     label: object  # a lazy translation
     roles: frozenset[str]  # who sees it; empty: everyone signed in
+    # A finer check of app/auth/policy.py, when the roles alone do not say (None: none).
+    allowed: Callable[[User], bool] | None = None
 
 
 # Pages add their entry here when they arrive (in the order of the bar).
@@ -28,6 +33,17 @@ MENU: list[NavItem] = [
     NavItem("pages_revisit.revisit", _l("Revisit"), frozenset({"revisit"})),
     NavItem("pages_intake.form", _l("Intake"), frozenset({"agent", "dispatcher"})),
     NavItem("pages_oversight.oversight", _l("Oversight"), frozenset({"oversight"})),
+    NavItem(
+        "pages_reports.index",
+        _l("Reports"),
+        frozenset({"agent", "dispatcher", "revisit", "handler", "oversight", "leader", "admin"}),
+    ),
+    NavItem(
+        "pages_wallboard.wallboard",
+        _l("Wallboard"),
+        frozenset({"oversight", "admin", "dispatcher", "agent"}),
+        policy.may_view_wallboard,
+    ),
     NavItem("pages_processes.processes", _l("Processes"), frozenset({"designer", "admin"})),
     NavItem("pages_admin.departments", _l("Administration"), frozenset({"admin"})),
     NavItem("pages_api_docs.docs", _l("API docs"), frozenset({"designer", "admin"})),
@@ -39,7 +55,9 @@ def nav_items() -> list[NavItem]:
     return [
         item
         for item in MENU
-        if (not item.roles or item.roles & roles) and item.endpoint in current_app.view_functions
+        if (not item.roles or item.roles & roles)
+        and (item.allowed is None or item.allowed(current_user))
+        and item.endpoint in current_app.view_functions
     ]
 
 
