@@ -162,6 +162,10 @@ def run_definition(
     filters = filters or Filters()
     now = now or clock.now()
     org = Org.load()
+    for t in definition.tables:  # one query per source, grouping and period (Org)
+        org.want(t.measures, t.dimensions)
+        if t.total:
+            org.want(t.measures, [])
     result = ReportResult(definition, period, filters, now)
     for t in definition.tables:
         query = Query(
