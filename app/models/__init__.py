@@ -6,6 +6,7 @@ from app.models.case import Case, CaseDepartment, CaseEvent, CaseNumberCounter, 
 from app.models.catalog import CaseType, Category, Holiday, TimeLimit
 from app.models.contact import CaseContact
 from app.models.notification import Announcement, Delivery, Notification
+from app.models.monthly_report import MonthlyReport
 from app.models.org import Department, LeaderScope, Role, User, user_roles
 from app.models.oversight import (
     Instruction,
@@ -39,6 +40,7 @@ __all__ = [
     "LadderRule",
     "LadderStep",
     "LeaderScope",
+    "MonthlyReport",
     "Notification",
     "OpenTask",
     "ProcessVersion",
