@@ -28,6 +28,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     PROCESSES_DIR = str(ROOT / "processes")
     FORMS_DIR = str(ROOT / "forms")
+    # Report definitions (app/reports/definitions.py): one TOML file per report.
+    REPORTS_DIR = str(ROOT / "reports")
+    # Telephony's service level: the share of calls answered within this many seconds.
+    SERVICE_LEVEL_SECONDS = 20
     MAIN_PROCESS = "hotline_case"
 
     # flask-smorest / OpenAPI

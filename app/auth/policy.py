@@ -37,7 +37,7 @@ from functools import cache
 from flask import current_app
 from sqlalchemy import ColumnElement, exists, false, or_, select
 
-from app.errors import Forbidden
+from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.forms.registry import ActionSpec, load_forms
 from app.models import Case, CaseDepartment, Department, LeaderScope, OpenTask, User
@@ -276,3 +276,32 @@ def check_department_staff(user: User, department_id: int) -> None:
             "该督办件不由您的单位反馈",
             "This order is addressed to another department; only its staff may answer",
         )
+
+
+# --- Reports (统计报表) ---------------------------------------------------------------------
+
+
+def report_scope(user: User) -> list[int] | None:
+    """The departments whose numbers the user reads in reports (None: every department): the
+    subtrees whose cases they read, so a department sees its own subtree, a leader the
+    departments they oversee, the oversight office and administrators everything."""
+    return scope_department_ids(user)
+
+
+def check_read_reports(user: User) -> list[int] | None:
+    """`report_scope`, refusing a user who reads no department's cases (a designer)."""
+    scope = report_scope(user)
+    if scope is not None and not scope:
+        raise Forbidden(
+            "role_not_allowed", "您的角色不能查看统计报表", "Your roles cannot read reports"
+        )
+    return scope
+
+
+def check_report_department(user: User, department_id: int) -> None:
+    """A report narrowed to a department outside the reader's scope is not found (as a case
+    outside it is): its existence is not the reader's to learn."""
+    scope = report_scope(user)
+    exists_ = db.session.get(Department, department_id) is not None
+    if not exists_ or (scope is not None and department_id not in scope):
+        raise NotFound("department_not_found", "单位不存在", "No such department")

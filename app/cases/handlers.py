@@ -231,6 +231,11 @@ def reply(ctx: ActionContext) -> None:
     ctx.case.reply_text = ctx.data["text"]
     ctx.case.reply_result = ctx.data["result_code"]
     ctx.case.replied_at = ctx.now  # replied late: the step flags the case (overdue.note_late)
+    # Kept on the event for the 按期办结率 (replied on time) measure: late when the handling
+    # deadline (moved by approved extensions) had passed or the round was flagged overdue.
+    ctx.event_data["on_time"] = not overdue.overdue_from(
+        ctx.case.overdue, ctx.case.handle_due_at, ctx.now
+    )
 
 
 @handler("co_reply")
