@@ -214,3 +214,5 @@ class Config:
     # The monthly department reports the scheduler stores (app/reports/monthly.py): their
     # folder (empty: instance/reports, beside the database of an embedded installation).
     MONTHLY_REPORTS_DIR = os.environ.get("MINQING_MONTHLY_REPORTS_DIR", "")
+    # How many one pass of the scheduler draws (a few seconds each); the next pass goes on.
+    MONTHLY_REPORTS_PER_RUN = int(os.environ.get("MINQING_MONTHLY_REPORTS_PER_RUN", "10"))

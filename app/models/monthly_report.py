@@ -1,5 +1,5 @@
 """Monthly reports the scheduler has stored (月报): one PDF per department and month, kept under
-REPORTS_DIR (app/reports/monthly.py writes them; the download page lists them)."""
+MONTHLY_REPORTS_DIR (app/reports/monthly.py writes them; the download page lists them)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class MonthlyReport(Model):
     report: Mapped[str] = mapped_column(String(40))  # the report definition's name
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     month: Mapped[str] = mapped_column(String(7))  # "2026-11"
-    # The file under REPORTS_DIR (a random key of ours, never a name from a request), its
+    # The file under MONTHLY_REPORTS_DIR (a random key of ours, never a name from a request), its
     # size, and the name a download is offered under.
     file_key: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str] = mapped_column(String(200))

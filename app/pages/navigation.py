@@ -28,6 +28,11 @@ MENU: list[NavItem] = [
     NavItem("pages_revisit.revisit", _l("Revisit"), frozenset({"revisit"})),
     NavItem("pages_intake.form", _l("Intake"), frozenset({"agent", "dispatcher"})),
     NavItem("pages_oversight.oversight", _l("Oversight"), frozenset({"oversight"})),
+    NavItem(
+        "pages_monthly_reports.monthly_reports",
+        _l("Monthly reports"),
+        frozenset({"handler", "dispatcher", "leader", "oversight", "admin"}),
+    ),
     NavItem("pages_processes.processes", _l("Processes"), frozenset({"designer", "admin"})),
     NavItem("pages_admin.departments", _l("Administration"), frozenset({"admin"})),
     NavItem("pages_api_docs.docs", _l("API docs"), frozenset({"designer", "admin"})),

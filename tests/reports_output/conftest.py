@@ -14,6 +14,8 @@ import pytest
 from pypdf import PdfReader
 
 from app.clock import clock
+from tests.conftest import PASSWORD
+from tests.pages.conftest import csrf_of
 
 MARCH = datetime(2026, 3, 2, 10, 0)  # a working Monday
 ARTIFACTS = Path(os.environ.get("MINQING_ARTIFACTS", Path(__file__).parents[2] / "artifacts"))
@@ -42,6 +44,23 @@ def march_cases(api, dept):
     ids = [run("urban", a) for a in ("satisfied", "satisfied", "unsatisfied")]
     ids.append(run("housing", "satisfied"))
     return ids
+
+
+@pytest.fixture
+def signed_in(app):
+    """signed_in("oversight") -> a test client of its own signed in through the login form."""
+
+    def open_as(username: str):
+        client = app.test_client()
+        html = client.get("/login").get_data(as_text=True)
+        done = client.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(html)},
+        )
+        assert done.status_code in (302, 303), done.status_code
+        return client
+
+    return open_as
 
 
 def pdf_text(pdf: bytes) -> str:
