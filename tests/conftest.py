@@ -18,9 +18,11 @@ from app.config import database_url
 from app.deadlines import service as deadlines
 from app.extensions import db
 from app.models import (
+    AgentState,
     Announcement,
     Attachment,
     AuditLog,
+    CallRecord,
     Case,
     CaseContact,
     CaseDepartment,
@@ -37,7 +39,10 @@ from app.models import (
     MonthlyReport,
     Notification,
     OpenTask,
+    SavedReport,
     SchedulerLease,
+    SkillGroup,
+    SkillGroupMember,
     SupervisionOrder,
     User,
     WorkflowInstance,
@@ -46,6 +51,11 @@ from app.seed.city import seed_city
 
 PASSWORD = "test-pass"
 CASE_TABLES = (
+    SavedReport,  # custom reports (app/reports/custom.py)
+    AgentState,  # telephony: states point at calls, calls at cases
+    CallRecord,
+    SkillGroupMember,
+    SkillGroup,
     DeadlineMark,  # the scheduler's rows
     JobRun,
     SchedulerLease,

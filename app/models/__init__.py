@@ -15,11 +15,14 @@ from app.models.oversight import (
     LadderStep,
     SupervisionOrder,
 )
+from app.models.report import SavedReport
 from app.models.saved_query import SavedQuery
 from app.models.scheduler import DeadlineMark, JobRun, SchedulerLease
+from app.models.telephony import AgentState, CallRecord, SkillGroup, SkillGroupMember
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
+    "AgentState",
     "Announcement",
     "AuditLog",
     "Attachment",
@@ -30,6 +33,7 @@ __all__ = [
     "CaseNumberCounter",
     "CaseType",
     "DeadlineMark",
+    "CallRecord",
     "Category",
     "Delivery",
     "Department",
@@ -46,7 +50,10 @@ __all__ = [
     "ProcessVersion",
     "Role",
     "SavedQuery",
+    "SavedReport",
     "SchedulerLease",
+    "SkillGroup",
+    "SkillGroupMember",
     "SupervisionOrder",
     "TimeLimit",
     "User",

@@ -31,6 +31,7 @@ from app.pages import (
     oversight_case,
     processes,
     query,
+    reports,
     revisit,
     session,
     timing,
@@ -60,5 +61,6 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(case.bp)
     app.register_blueprint(oversight_case.bp)
     app.register_blueprint(oversight.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(monthly_reports.bp)
     messages.init_messages(app)

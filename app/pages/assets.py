@@ -19,6 +19,7 @@ NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 SERVED = {
     "bootstrap": "dist",
     "bpmn-js": "dist",
+    "echarts": "dist",  # the report charts (app/static/reports.js)
     "htmx.org": "dist",
     "swagger-ui-dist": "",
 }

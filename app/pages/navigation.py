@@ -29,9 +29,9 @@ MENU: list[NavItem] = [
     NavItem("pages_intake.form", _l("Intake"), frozenset({"agent", "dispatcher"})),
     NavItem("pages_oversight.oversight", _l("Oversight"), frozenset({"oversight"})),
     NavItem(
-        "pages_monthly_reports.monthly_reports",
-        _l("Monthly reports"),
-        frozenset({"handler", "dispatcher", "leader", "oversight", "admin"}),
+        "pages_reports.index",
+        _l("Reports"),
+        frozenset({"agent", "dispatcher", "revisit", "handler", "oversight", "leader", "admin"}),
     ),
     NavItem("pages_processes.processes", _l("Processes"), frozenset({"designer", "admin"})),
     NavItem("pages_admin.departments", _l("Administration"), frozenset({"admin"})),

@@ -30,6 +30,18 @@ class month_of(_Bucket):  # noqa: N801
     inherit_cache = True
 
 
+class hour_of(_Bucket):  # noqa: N801 (the hour of the day, "00".."23")
+    name = "hour_of"
+    inherit_cache = True
+
+
+class seconds_before(FunctionElement[Any]):  # noqa: N801
+    """`seconds_before(column, n)`: the time n seconds before the column's (n a literal)."""
+
+    name = "seconds_before"
+    inherit_cache = True
+
+
 def _arg(element: _Bucket, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(element.clauses, **kw))
 
@@ -50,6 +62,29 @@ def _month_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
     return f"strftime('%Y-%m', {_arg(element, compiler, **kw)})"
 
 
+@compiles(hour_of, "sqlite")
+def _hour_sqlite(element: hour_of, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%H', {_arg(element, compiler, **kw)})"
+
+
+@compiles(seconds_before, "sqlite")
+def _before_sqlite(element: seconds_before, compiler: Any, **kw: Any) -> str:
+    column, seconds = list(element.clauses)
+    # datetime() writes 'YYYY-MM-DD HH:MM:SS', which compares as text with the stored times.
+    return f"datetime({compiler.process(column, **kw)}, '-{int(seconds.value)} seconds')"
+
+
+@compiles(hour_of, "postgresql")
+def _hour_pg(element: hour_of, compiler: Any, **kw: Any) -> str:
+    return f"to_char({_arg(element, compiler, **kw)}, 'HH24')"
+
+
+@compiles(seconds_before, "postgresql")
+def _before_pg(element: seconds_before, compiler: Any, **kw: Any) -> str:
+    column, seconds = list(element.clauses)
+    return f"({compiler.process(column, **kw)} - interval '{int(seconds.value)} seconds')"
+
+
 @compiles(day_of, "postgresql")
 def _day_pg(element: day_of, compiler: Any, **kw: Any) -> str:
     return f"to_char({_arg(element, compiler, **kw)}, 'YYYY-MM-DD')"
@@ -65,4 +100,4 @@ def _month_pg(element: month_of, compiler: Any, **kw: Any) -> str:
     return f"to_char({_arg(element, compiler, **kw)}, 'YYYY-MM')"
 
 
-BUCKETS = {"day": day_of, "week": week_of, "month": month_of}
+BUCKETS = {"day": day_of, "week": week_of, "month": month_of, "hour": hour_of}

@@ -20,6 +20,8 @@ def _value(kind: str, v: Any) -> float | int | None:
         return None  # a gap, never a zero
     if kind == "rate":
         return round(float(v) * 100, 1)
+    if kind == "seconds":
+        return round(float(v), 1)
     return int(v)
 
 
@@ -27,8 +29,9 @@ def chart_option(spec: ChartSpec, frame: pd.DataFrame, locale: str = "zh") -> di
     """The ECharts option (plain JSON data) of the chart over its table's rows, the total row
     left out; rates in percent. Only data: no functions, so it survives JSON and SVG alike."""
     en = locale.startswith("en")
-    rows = frame[
-        frame[f"{spec.dimension}_key"].map(lambda k: not (isinstance(k, str) and k == TOTAL_KEY))
+    keys = frame[f"{spec.dimension}_key"]
+    rows = frame.loc[
+        keys.map(lambda k: not (isinstance(k, str) and k == TOTAL_KEY)).astype(bool).to_numpy()
     ]
     categories = [str(x) for x in rows[spec.dimension]]
     has_rate = any(spec.kinds[m] == "rate" for m in spec.measures)

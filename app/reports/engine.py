@@ -34,7 +34,7 @@ from app.reports.measures import (
     join_department,
     supports,
 )
-from app.reports.periods import Period
+from app.reports.periods import Span
 
 MAX_DIMENSIONS = 2  # a table of more is a list, not a report
 MOM, YOY = "mom", "yoy"  # 环比, 同比: suffixes of the comparison columns (`measure__mom`)
@@ -182,7 +182,7 @@ def _source_frame(
     source_key: str,
     counts: list[Count],
     dimensions: list[str],
-    period: Period,
+    period: Span,
     query: Query,
     dept_ids: list[int] | None,
     now: datetime,
@@ -220,7 +220,7 @@ def _source_frame(
 
 
 def counts_frame(
-    query: Query, dimensions: list[str], period: Period, org: Org, now: datetime
+    query: Query, dimensions: list[str], period: Span, org: Org, now: datetime
 ) -> pd.DataFrame:
     """The counts the query's measures need, one row per group, over every source."""
     counts = counts_needed(query.measures)
@@ -244,7 +244,9 @@ def counts_frame(
     if "district" in dimensions:
         frame["k_district"] = frame["k_department"].map(org.district_of)
         group = [f"k_{k}" for k in dimensions]
-        frame = frame.groupby(group, dropna=False, as_index=False)[[c.key for c in counts]].sum()
+        frame = frame.groupby(group, dropna=False, as_index=False).agg(
+            {c.key: c.rollup for c in counts}
+        )
     return frame
 
 
@@ -268,7 +270,7 @@ def change(kind: str, now: pd.Series, before: pd.Series) -> pd.Series:
     return (now - before) / before.where(before != 0)
 
 
-def frame_for(query: Query, period: Period, now: datetime, org: Org | None = None) -> pd.DataFrame:
+def frame_for(query: Query, period: Span, now: datetime, org: Org | None = None) -> pd.DataFrame:
     """The measures by the dimensions over the period: key columns `k_<dimension>`, one column
     per measure, and (`compare`, without a time dimension) `<measure>__mom` and `__yoy`."""
     check(query.measures, query.dimensions)

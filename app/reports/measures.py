@@ -9,10 +9,13 @@ by, and the department they are attributed to.
               joint case counts at each of its departments, a case not yet at one at none
               (it still counts in the totals).
     events    case_event rows by their time; a dispatch (transfer) to the department it was
-              sent to, a reopen to the department it went back to, a revisit to the department
-              whose reply it judged (the case's latest reply before it), every other action to
-              the acting user's department.
+              sent to, a revisit and the reopen it causes to the department whose reply it
+              judged (the case's latest reply before it), every other action to the acting
+              user's department.
     contacts  case_contact rows (repeat contacts) by their day; to where the case was.
+    calls     call_record rows (telephony) by the time the call reached the hotline
+              (started_at); attributed to no department (the hotline centre's own measures:
+              a reader scoped to departments counts none); `agent` is who answered.
 
 A *rate* is the ratio of two counts, computed after the counts are summed (so a rate over a
 district or a total is the ratio of the sums, never a mean of rates); a zero denominator gives
@@ -29,6 +32,19 @@ no rate (NaN, shown as "—"). Definitions:
     直接办结率 answered_rate      cases answered at intake (即办件) / cases accepted
     重复来电率 repeat_rate        repeat contacts / (cases accepted + repeat contacts)
 
+Telephony (calls source; the moments a call record keeps are in app/models/telephony.py):
+
+    呼入量 calls_offered          inbound calls that entered a skill group's queue (calls that
+                                  ended in the IVR menu were never offered to an agent)
+    接通量 calls_answered         offered calls an agent answered
+    放弃量 calls_abandoned        offered calls that ended unanswered (caller hung up in queue)
+    接通率 answer_rate            calls_answered / calls_offered
+    服务水平 service_level        offered calls answered within SERVICE_LEVEL_SECONDS (app
+                                  config, 20 s by default) of queueing / calls_offered
+    平均等待时长 avg_wait         seconds in queue of the answered calls / calls_answered
+    平均通话时长 avg_talk         seconds talking of the answered calls that ended / those calls
+    waiting now (the wallboard)  queued, not answered, not ended (`CALL_WAITING`)
+
 "Overdue cases" (逾期件数) is the overdue rule of app/deadlines/overdue.py as of the time the
 report runs, over the cases accepted in the period.
 """
@@ -40,13 +56,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select, true
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, null, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.deadlines import overdue
-from app.models import Case, CaseContact, CaseDepartment, CaseEvent, Department
+from app.models import CallRecord, Case, CaseContact, CaseDepartment, CaseEvent, Department
 from app.models.org import DEPARTMENT
-from app.reports.periods import Period
+from app.models.telephony import INBOUND
+from app.reports.buckets import seconds_before
+from app.reports.periods import Span
 
 
 @dataclass(frozen=True)
@@ -65,7 +84,7 @@ class Source:
     from_: Callable[[], Any]
     where: Callable[[], list[ColumnElement[bool]]]
     # The rows of a period.
-    in_period: Callable[[Period], ColumnElement[bool]]
+    in_period: Callable[[Span], ColumnElement[bool]]
     # The time column the day/week/month dimensions bucket.
     time: Any
     # The department a row is attributed to; `joins_department`: only reachable through a
@@ -93,10 +112,41 @@ _REVISITED_DEPARTMENT = (
     .scalar_subquery()
 )
 EVENT_DEPARTMENT = case(
-    (CaseEvent.action.in_(("transfer", "reopen")), CaseEvent.to_department_id),
-    (CaseEvent.action == "revisit", _REVISITED_DEPARTMENT),
+    (CaseEvent.action == "transfer", CaseEvent.to_department_id),
+    (CaseEvent.action.in_(("revisit", "reopen")), _REVISITED_DEPARTMENT),
     else_=CaseEvent.from_department_id,
 )
+
+# The telephony clauses: what a call is for the measures (module docstring).
+CALL_OFFERED = and_(CallRecord.direction == INBOUND, CallRecord.queued_at.is_not(None))
+CALL_ANSWERED = and_(CALL_OFFERED, CallRecord.answered_at.is_not(None))
+CALL_ABANDONED = and_(
+    CALL_OFFERED, CallRecord.answered_at.is_(None), CallRecord.ended_at.is_not(None)
+)
+CALL_TALKED = and_(CALL_ANSWERED, CallRecord.talk_seconds.is_not(None))
+CALL_WAITING = and_(CALL_OFFERED, CallRecord.answered_at.is_(None), CallRecord.ended_at.is_(None))
+
+# Concurrency (峰值并发): the inbound calls in progress when an inbound call starts, itself
+# included. A call still going (no end) is in progress; calls are taken to last at most
+# MAX_CALL_SECONDS, which bounds the search to an index range of started_at.
+MAX_CALL_SECONDS = 6 * 3600
+_other_call = aliased(CallRecord)
+CONCURRENT_CALLS = (
+    select(func.count(_other_call.id))
+    .where(
+        _other_call.direction == INBOUND,
+        _other_call.started_at <= CallRecord.started_at,
+        _other_call.started_at >= seconds_before(CallRecord.started_at, MAX_CALL_SECONDS),
+        or_(_other_call.ended_at.is_(None), _other_call.ended_at > CallRecord.started_at),
+    )
+    .scalar_subquery()
+)
+
+
+def service_level_seconds() -> int:
+    """Y of "X% answered within Y seconds" (服务水平), set per hotline."""
+    return int(current_app.config["SERVICE_LEVEL_SECONDS"])
+
 
 _case_department = aliased(CaseDepartment)
 _handling = aliased(Department)
@@ -146,6 +196,22 @@ SOURCES: dict[str, Source] = {
             "agent": CaseContact.user_id,
         },
     ),
+    "calls": Source(
+        key="calls",
+        # The case a call registered gives it a case type and category (NULL: none).
+        from_=lambda: CallRecord.__table__.outerjoin(Case.__table__, Case.id == CallRecord.case_id),
+        where=lambda: [],
+        in_period=lambda p: and_(CallRecord.started_at >= p.start, CallRecord.started_at < p.end),
+        time=CallRecord.started_at,
+        department=null(),
+        joins_department=False,
+        columns={
+            "channel": literal("phone"),
+            "case_type": Case.case_type_id,
+            "category": Case.category_id,
+            "agent": CallRecord.agent_id,
+        },
+    ),
 }
 
 
@@ -181,6 +247,8 @@ class Count:
     # Events only: the actions the count reads (the query reads no others).
     actions: tuple[str, ...] = ()
     kind: str = "count"
+    # How groups roll up (a district of departments): summed, or the largest (a peak).
+    rollup: str = "sum"
 
 
 @dataclass(frozen=True)
@@ -308,6 +376,85 @@ _MEASURES: list[Measure] = [
         "contacts",
         lambda now: func.count(CaseContact.id),
     ),
+    # Calls (telephony).
+    Count(
+        "calls_offered",
+        Label("呼入量", "Calls offered"),
+        "calls",
+        lambda now: _sum_if(CALL_OFFERED),
+    ),
+    Count(
+        "calls_answered",
+        Label("接通量", "Calls answered"),
+        "calls",
+        lambda now: _sum_if(CALL_ANSWERED),
+    ),
+    Count(
+        "calls_abandoned",
+        Label("放弃量", "Calls abandoned"),
+        "calls",
+        lambda now: _sum_if(CALL_ABANDONED),
+    ),
+    Count(
+        "calls_in_service_level",
+        Label("及时接通量", "Answered in time"),
+        "calls",
+        lambda now: _sum_if(
+            and_(CALL_ANSWERED, CallRecord.wait_seconds <= service_level_seconds())
+        ),
+    ),
+    Count(
+        "wait_seconds",
+        Label("等待总时长（秒）", "Total wait (s)"),
+        "calls",
+        lambda now: func.coalesce(
+            func.sum(case((CALL_ANSWERED, CallRecord.wait_seconds), else_=0)), 0
+        ),
+    ),
+    Count(
+        "calls_talked",
+        Label("通话完成量", "Calls talked"),
+        "calls",
+        lambda now: _sum_if(CALL_TALKED),
+    ),
+    Count(
+        "talk_seconds",
+        Label("通话总时长（秒）", "Total talk (s)"),
+        "calls",
+        lambda now: func.coalesce(
+            func.sum(case((CALL_TALKED, CallRecord.talk_seconds), else_=0)), 0
+        ),
+    ),
+    Rate("answer_rate", Label("接通率", "Answer rate"), "calls_answered", "calls_offered"),
+    Rate(
+        "service_level",
+        Label("服务水平", "Service level"),
+        "calls_in_service_level",
+        "calls_offered",
+    ),
+    Rate(
+        "avg_wait",
+        Label("平均等待时长（秒）", "Average wait (s)"),
+        "wait_seconds",
+        "calls_answered",
+        kind="seconds",
+    ),
+    Rate(
+        "avg_talk",
+        Label("平均通话时长（秒）", "Average talk (s)"),
+        "talk_seconds",
+        "calls_talked",
+        kind="seconds",
+    ),
+    Count(
+        "peak_concurrency",
+        Label("峰值并发", "Peak concurrent calls"),
+        "calls",
+        lambda now: func.coalesce(
+            func.max(case((CallRecord.direction == INBOUND, CONCURRENT_CALLS), else_=None)), 0
+        ),
+        rollup="max",
+    ),
     # Rates.
     Rate("sign_rate", Label("按时签收率", "Signed for on time"), "signed_on_time", "dispatched"),
     Rate("on_time_rate", Label("按期办结率", "Replied on time"), "replied_on_time", "replied"),
@@ -355,6 +502,7 @@ _DIMENSIONS = [
     Dimension("day", Label("日期", "Day"), "time"),
     Dimension("week", Label("周", "Week"), "time"),
     Dimension("month", Label("月份", "Month"), "time"),
+    Dimension("hour", Label("时段", "Hour of day"), "time"),
     Dimension("channel", Label("渠道", "Channel"), "column", "channel"),
     Dimension("case_type", Label("诉求类型", "Case type"), "column", "case_type"),
     Dimension("category", Label("分类", "Category"), "column", "category"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from app.errors import Invalid
 
@@ -73,3 +73,43 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day, for the live measures (the wallboard's "today"): local times of that day."""
+
+    day: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.day, datetime.min.time())
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(days=1)
+
+    @property
+    def first_day(self) -> date:
+        return self.day
+
+    @property
+    def end_day(self) -> date:
+        return self.day + timedelta(days=1)
+
+    def previous(self) -> Day:
+        return Day(self.day - timedelta(days=1))
+
+    def year_ago(self) -> Day:
+        # 29 February a year before is the 28th.
+        try:
+            return Day(self.day.replace(year=self.day.year - 1))
+        except ValueError:
+            return Day(self.day.replace(year=self.day.year - 1, day=28))
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
+
+
+# What the measures run over: a month (reports) or a day (the wallboard).
+Span = Period | Day

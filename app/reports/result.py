@@ -145,7 +145,19 @@ def run(
     now: datetime | None = None,
 ) -> ReportResult:
     """The report `name` for the period (a Period or "YYYY-MM"): see the package docstring."""
-    definition = report(name)
+    return run_definition(report(name), period, filters, scope=scope, locale=locale, now=now)
+
+
+def run_definition(
+    definition: ReportDef,
+    period: Period | str,
+    filters: Filters | None = None,
+    *,
+    scope: list[int] | None = None,
+    locale: str = "zh",
+    now: datetime | None = None,
+) -> ReportResult:
+    """`run` of a definition read from elsewhere (a custom report's)."""
     period = Period.parse(period) if isinstance(period, str) else period
     filters = filters or Filters()
     now = now or clock.now()

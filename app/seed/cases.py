@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from app.cases import service
 from app.cases.idempotency import EXTERNAL_PREFIX
@@ -46,19 +46,17 @@ def demo_key(n: int) -> str:
     return EXTERNAL_PREFIX + DEMO_EXTERNAL_ID.format(n)
 
 
+def demo_cases(agent: User) -> ColumnElement[bool]:
+    """A WHERE clause on Case: the demo cases (service-made and cloned alike)."""
+    return (Case.accepted_by_id == agent.id) & Case.idempotency_key.like(_DEMO_KEYS)
+
+
 def demo_case_count() -> int:
     """How many demo cases the database holds (service-made and cloned alike)."""
     agent = user_named("agent")
     if agent is None:
         return 0
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Case)
-            .where(Case.accepted_by_id == agent.id, Case.idempotency_key.like(_DEMO_KEYS))
-        )
-        or 0
-    )
+    return db.session.scalar(select(func.count()).select_from(Case).where(demo_cases(agent))) or 0
 
 
 def random_intake(

@@ -13,6 +13,7 @@ from app.errors import DomainError
 from app.seed.bulk import BULK_THRESHOLD, THROUGH_SERVICE, seed_bulk_cases
 from app.seed.cases import demo_case_count, seed_demo_cases
 from app.seed.city import seed_city
+from app.seed.telephony import seed_telephony
 
 bp = Blueprint("seed_cli", __name__, cli_group="seed")
 
@@ -33,7 +34,8 @@ bp = Blueprint("seed_cli", __name__, cli_group="seed")
     f"(more than {BULK_THRESHOLD} at once: templates cloned in bulk)",
 )
 def demo_command(password: str, count: int) -> None:
-    """Build a demo city: departments, logins, case types, holidays, cases in every status.
+    """Build a demo city: departments, logins, case types, holidays, cases in every status,
+    skill groups with agents and their states, and the calls of the last 60 days.
 
     On an existing database the demo logins keep their rows (and their passwords unless
     `--password` is given), and demo cases are added only up to `--cases` in all: a second run
@@ -66,6 +68,9 @@ def demo_command(password: str, count: int) -> None:
         )
     else:
         click.echo(f"{made} cases in {time.perf_counter() - started:.1f}s")
+    started = time.perf_counter()
+    seed_telephony(password, echo=click.echo)
+    click.echo(f"telephony in {time.perf_counter() - started:.1f}s")
     click.echo(
         f"departments: {len(depts)}, process {version.process_id} v{version.version}, "
         f"demo cases: {there + made}"
