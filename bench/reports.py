@@ -119,7 +119,7 @@ def measure_in_child(url: str, month: str, department: str | None) -> dict[str, 
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, __file__, "--child", "--database-url", url, "--month", month]
-        + (["--department", department] if department else []),
+        + ["--department", department or ""],
         capture_output=True,
         check=False,
         cwd=str(ROOT),

@@ -7,7 +7,9 @@ clocks the service wrote. Then one INSERT ... SELECT per table copies them CASES
 clone shifted to its own intake time over the 24 months before END, with its own channel, case
 type, category, revisit answer and a delay after intake for some (late signs and late replies,
 so the on-time measures are not all 100 %). Open templates are used only for the last month's
-clones. The engine state (workflow_instance) is not cloned: no report reads it.
+clones. The rows are written in time order, as a live system appends them (case ids by intake
+time, events by their time): a month's events sit together on disk, as they do in production.
+The engine state (workflow_instance) is not cloned: no report reads it.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def seed(cases: int, echo=print) -> None:
     db.session.execute(
         text(
             "CREATE UNLOGGED TABLE bench_plan AS "
-            "SELECT g, :base + g AS id, created, "
+            "SELECT g, :base + row_number() OVER (ORDER BY created, g) AS id, created, "
             "CASE WHEN created > :end - interval '30 days' "
             "  THEN (:all_t)[1 + (g::bigint * 7919) % cardinality(:all_t)] "
             "  ELSE (:closed_t)[1 + (g::bigint * 7919) % cardinality(:closed_t)] END AS tmpl, "
@@ -174,7 +176,7 @@ def _clone_cases(params: dict) -> None:
         text(
             f"INSERT INTO hotline_case ({', '.join(cols)}) "
             f"SELECT {', '.join(values[c] for c in cols)} "
-            "FROM bench_plan p JOIN hotline_case c ON c.id = p.tmpl"
+            "FROM bench_plan p JOIN hotline_case c ON c.id = p.tmpl ORDER BY p.id"
         ),
         params,
     )
@@ -221,6 +223,6 @@ def _clone_children() -> None:
             "ELSE e.data END, "
             "e.client_ip "
             "FROM bench_plan p JOIN case_event e ON e.case_id = p.tmpl "
-            "JOIN hotline_case c ON c.id = p.tmpl"
+            "JOIN hotline_case c ON c.id = p.tmpl ORDER BY 2"
         )
     )

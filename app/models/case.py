@@ -232,6 +232,20 @@ class CaseEvent(Model):
     """Append-only log: who did what to a case, when, from where to where."""
 
     __tablename__ = "case_event"
+    __table_args__ = (
+        # The reports' events source (app/reports/measures.py): a period's steps of some
+        # actions (dispatches, replies, revisits, ...), by their time.
+        Index("ix_case_event_action_at", "action", "at"),
+        # Its per-row lookups on a case's other events: the latest reply before a revisit
+        # (whose department it judged; index only), the sign after a dispatch.
+        Index(
+            "ix_case_event_case_action_id",
+            "case_id",
+            "action",
+            "id",
+            postgresql_include=["from_department_id"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("hotline_case.id"), index=True)

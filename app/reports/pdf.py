@@ -15,6 +15,9 @@ from typing import Any
 
 from flask import render_template
 
+from app.errors import DomainError
+from app.extensions import db
+from app.models import Department
 from app.reports import svg
 from app.reports.charts import chart_option
 from app.reports.formatting import format_cell
@@ -146,8 +149,26 @@ def render(doc: Document) -> bytes:
     return HTML(string=html).write_pdf()
 
 
+def subject_of(result: ReportResult, locale: str = "zh") -> str:
+    """The department a report is narrowed to, by name ("" for all)."""
+    dept_id = result.filters.department_id
+    dept = db.session.get(Department, dept_id) if dept_id is not None else None
+    if dept is None:
+        return ""
+    return (dept.name_en or dept.name) if locale.startswith("en") else dept.name
+
+
 def report_pdf(
     result: ReportResult, *, locale: str = "zh", subject: str = "", meta: list[str] | None = None
 ) -> bytes:
-    """`render(document(...))`: the one call the page, the CLI and the monthly job make."""
-    return render(document(result, locale=locale, subject=subject, meta=meta))
+    """`render(document(...))`: the one call the page, the CLI and the monthly job make. A
+    chart renderer that cannot run (no Node, no echarts) is said as such, never a 500."""
+    try:
+        return render(document(result, locale=locale, subject=subject, meta=meta))
+    except svg.ChartRenderError as exc:
+        raise DomainError(
+            "pdf_unavailable",
+            "暂时无法生成 PDF（图表渲染失败），请稍后再试或导出 XLSX",
+            f"The PDF cannot be made now (charts: {exc}); try again later or export XLSX",
+            status=503,
+        ) from exc

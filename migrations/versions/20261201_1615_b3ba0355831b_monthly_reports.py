@@ -2,7 +2,7 @@
 department and month: the unique key is the guard of "exactly once")
 
 Revision ID: b3ba0355831b
-Revises: 90a888de0547
+Revises: 84b5a6b2ec48
 Create Date: 2026-12-01 16:00:22.138726
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "b3ba0355831b"
-down_revision = "90a888de0547"
+down_revision = "84b5a6b2ec48"
 branch_labels = None
 depends_on = None
 
