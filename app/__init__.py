@@ -45,6 +45,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from app.cases.cli import bp as cases_cli
     from app.pages import init_pages
     from app.processes.cli import bp as processes_cli
+    from app.reports.cli import bp as reports_cli
     from app.scheduler.cli import bp as scheduler_cli
     from app.security_headers import init_security_headers
     from app.seed.cli import bp as seed_cli
@@ -56,6 +57,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.register_blueprint(processes_cli)
     app.register_blueprint(seed_cli)
     app.register_blueprint(cases_cli)
+    app.register_blueprint(reports_cli)
     app.register_blueprint(scheduler_cli)
     app.register_blueprint(serve_cli)
     app.register_blueprint(users_cli)

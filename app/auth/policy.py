@@ -16,6 +16,9 @@ union of what their roles grant:
                                        they oversee none)
     designer                           no case (diagrams and forms only)
 
+Reports (`report_scope`) count the departments of the same subtrees: a department its own
+subtree's numbers, a leader their departments', the oversight office and administrators all.
+
 "Sent into" means a task of the case opened at the department: the case then has a
 case_department row there, kept forever (a department still sees a case it returned).
 

@@ -327,6 +327,9 @@ def revisit(ctx: ActionContext) -> None:
     # The latest answer; "unreachable" when the tries ran out. The diagram counts the tries
     # (count_try, reset by reopen): the case's column is their projection (FLOW_COLUMNS).
     ctx.case.satisfaction = ctx.data["result"]
+    # The department whose reply is judged (the revisit task's sender), kept on the event for
+    # the 满意率 and 解决率 per department (app/reports/measures.py).
+    ctx.event_data["department_id"] = ctx.task.from_department_id
 
 
 def reopen(case: Case) -> None:

@@ -233,11 +233,11 @@ class CaseEvent(Model):
 
     __tablename__ = "case_event"
     __table_args__ = (
-        # The reports' events source (app/reports/measures.py): a period's steps of some
-        # actions (dispatches, replies, revisits, ...), by their time.
+        # The reports' measures count steps of a period by action (app/reports/measures.py):
+        # a range of this index per action, not a scan of every event.
         Index("ix_case_event_action_at", "action", "at"),
-        # Its per-row lookups on a case's other events: the latest reply before a revisit
-        # (whose department it judged; index only), the sign after a dispatch.
+        # A dispatch's sign after it (按时签收率: per row of the events source), found among the
+        # case's events by action without reading the others.
         Index(
             "ix_case_event_case_action_id",
             "case_id",

@@ -130,8 +130,6 @@ def _run(name: str) -> tuple[Params, ReportResult | None]:
 @bp.get("/reports/<name>")
 @login_required
 def show(name: str):
-    if name == custom.NAME:
-        return custom_report()
     params, result = _run(name)
     return _render(
         "pages/report.html",

@@ -14,6 +14,7 @@ from typing import Any
 
 import xlsxwriter
 
+from app.cases.export import FORMULA_START
 from app.reports.formatting import DASH, format_cell, missing
 from app.reports.result import Column, ReportResult, TableResult
 
@@ -38,14 +39,21 @@ def rows(table: TableResult) -> list[list[Any]]:
     return out
 
 
+def _csv_cell(kind: str, value: Any) -> str:
+    text = format_cell(kind, value)
+    # A name a spreadsheet would take for a formula stays text (the combined query's rule);
+    # numbers are ours ("-14.3pp") and stay as the page shows them.
+    if kind == "text" and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
 def to_csv(table: TableResult, locale: str = "zh") -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(header(table, locale))
     for values in rows(table):
-        writer.writerow(
-            [format_cell(c.kind, v) for c, v in zip(table.columns, values, strict=True)]
-        )
+        writer.writerow([_csv_cell(c.kind, v) for c, v in zip(table.columns, values, strict=True)])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

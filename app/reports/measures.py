@@ -80,8 +80,9 @@ class Label:
 @dataclass(frozen=True)
 class Source:
     key: str
-    # The FROM (with the joins every query of the source needs) and its fixed WHERE.
-    from_: Callable[[], Any]
+    # The FROM and its fixed WHERE. `from_(True)` joins the case, for the columns named in
+    # `case_columns` (a query that reads none of them does not join it).
+    from_: Callable[[bool], Any]
     where: Callable[[], list[ColumnElement[bool]]]
     # The rows of a period.
     in_period: Callable[[Span], ColumnElement[bool]]
@@ -93,6 +94,7 @@ class Source:
     joins_department: bool
     # Other dimensions and filters: key -> column.
     columns: dict[str, Any]
+    case_columns: frozenset[str] = frozenset()
 
 
 _sign = aliased(CaseEvent)
@@ -113,7 +115,13 @@ _REVISITED_DEPARTMENT = (
 )
 EVENT_DEPARTMENT = case(
     (CaseEvent.action == "transfer", CaseEvent.to_department_id),
-    (CaseEvent.action.in_(("revisit", "reopen")), _REVISITED_DEPARTMENT),
+    # A revisit names the department it judged (its task's sender, app/cases/handlers.py);
+    # older revisits, and the reopens they cause, look for the latest reply.
+    (
+        CaseEvent.action == "revisit",
+        func.coalesce(CaseEvent.data["department_id"].as_integer(), _REVISITED_DEPARTMENT),
+    ),
+    (CaseEvent.action == "reopen", _REVISITED_DEPARTMENT),
     else_=CaseEvent.from_department_id,
 )
 
@@ -154,7 +162,7 @@ _handling = aliased(Department)
 SOURCES: dict[str, Source] = {
     "cases": Source(
         key="cases",
-        from_=lambda: Case.__table__,
+        from_=lambda with_case: Case.__table__,
         where=lambda: [],
         in_period=lambda p: and_(Case.created_at >= p.start, Case.created_at < p.end),
         time=Case.created_at,
@@ -169,7 +177,11 @@ SOURCES: dict[str, Source] = {
     ),
     "events": Source(
         key="events",
-        from_=lambda: CaseEvent.__table__.join(Case.__table__, Case.id == CaseEvent.case_id),
+        from_=lambda with_case: (
+            CaseEvent.__table__.join(Case.__table__, Case.id == CaseEvent.case_id)
+            if with_case
+            else CaseEvent.__table__
+        ),
         where=lambda: [],
         in_period=lambda p: and_(CaseEvent.at >= p.start, CaseEvent.at < p.end),
         time=CaseEvent.at,
@@ -180,10 +192,15 @@ SOURCES: dict[str, Source] = {
             "case_type": Case.case_type_id,
             "category": Case.category_id,
         },
+        case_columns=frozenset({"channel", "case_type", "category"}),
     ),
     "contacts": Source(
         key="contacts",
-        from_=lambda: CaseContact.__table__.join(Case.__table__, Case.id == CaseContact.case_id),
+        from_=lambda with_case: (
+            CaseContact.__table__.join(Case.__table__, Case.id == CaseContact.case_id)
+            if with_case
+            else CaseContact.__table__
+        ),
         where=lambda: [],
         in_period=lambda p: and_(CaseContact.day >= p.first_day, CaseContact.day < p.end_day),
         time=CaseContact.day,
@@ -195,11 +212,16 @@ SOURCES: dict[str, Source] = {
             "category": Case.category_id,
             "agent": CaseContact.user_id,
         },
+        case_columns=frozenset({"case_type", "category"}),
     ),
     "calls": Source(
         key="calls",
         # The case a call registered gives it a case type and category (NULL: none).
-        from_=lambda: CallRecord.__table__.outerjoin(Case.__table__, Case.id == CallRecord.case_id),
+        from_=lambda with_case: (
+            CallRecord.__table__.outerjoin(Case.__table__, Case.id == CallRecord.case_id)
+            if with_case
+            else CallRecord.__table__
+        ),
         where=lambda: [],
         in_period=lambda p: and_(CallRecord.started_at >= p.start, CallRecord.started_at < p.end),
         time=CallRecord.started_at,
@@ -211,6 +233,7 @@ SOURCES: dict[str, Source] = {
             "category": Case.category_id,
             "agent": CallRecord.agent_id,
         },
+        case_columns=frozenset({"case_type", "category"}),
     ),
 }
 

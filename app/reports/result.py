@@ -9,10 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import text
 
 from app.clock import clock
-from app.extensions import db
 from app.reports.definitions import ChartDef, ReportDef, TableDef, report
 from app.reports.engine import MOM, TOTAL_KEY, YOY, Filters, Org, Query, frame_for, labels
 from app.reports.measures import DIMENSIONS, MEASURES, Label
@@ -150,15 +148,6 @@ def run(
     return run_definition(report(name), period, filters, scope=scope, locale=locale, now=now)
 
 
-def _without_jit() -> None:
-    # PostgreSQL compiles a statement estimated above jit_above_cost to machine code; a report's
-    # aggregates are estimated far above it (their per-row subqueries) and spent ~0.5 s each
-    # compiling, more than running (bench/reports.py: 21 s -> 11 s for a month at 2M cases).
-    # For the rest of this transaction only.
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL jit = off"))
-
-
 def run_definition(
     definition: ReportDef,
     period: Period | str,
@@ -173,8 +162,11 @@ def run_definition(
     filters = filters or Filters()
     now = now or clock.now()
     org = Org.load()
+    for t in definition.tables:  # one query per source, grouping and period (Org)
+        org.want(t.measures, t.dimensions)
+        if t.total:
+            org.want(t.measures, [])
     result = ReportResult(definition, period, filters, now)
-    _without_jit()
     for t in definition.tables:
         query = Query(
             measures=t.measures,

@@ -170,7 +170,7 @@ def test_csv_and_xlsx_give_the_pages_numbers(month, client, page_login):
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     assert "department-2026-11-ranking.csv" in resp.headers["Content-Disposition"]
     rows = read_csv(resp)
-    assert rows[0][:4] == ["排名", "承办单位", "派单数", "派单数环比"]
+    assert rows[0][:4] == ["排名", "承办单位", "派单数", "按时签收率"]
     assert rows[1][1] == "市住建局" and rows[-1][1] == "合计"
     column = rows[0].index("按期办结率")
     assert [r[column] for r in rows[1:3]] == ["100.0%", "66.7%"]

@@ -1,4 +1,5 @@
-"""saved reports: a user's named custom reports (自定义报表, app/reports/custom.py)
+"""reports: a user's named custom reports (自定义报表, app/reports/custom.py), and the index the
+measures count a period's steps by (case_event by action and time)
 
 Revision ID: 84b5a6b2ec48
 Revises: 3bde16354291
@@ -34,7 +35,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_report")),
         sa.UniqueConstraint("user_id", "name", name="uq_saved_report_user_name"),
     )
+    op.create_index("ix_case_event_action_at", "case_event", ["action", "at"], unique=False)
 
 
 def downgrade():
+    op.drop_index("ix_case_event_action_at", table_name="case_event")
     op.drop_table("saved_report")
