@@ -58,6 +58,8 @@ def render(options: list[dict[str, Any]], width: int = 720, height: int = 320) -
         )
     except subprocess.TimeoutExpired as exc:
         raise ChartRenderError(f"chart renderer took over {timeout:.0f} s") from exc
+    except OSError as exc:  # NODE_BINARY names nothing runnable
+        raise ChartRenderError(f"cannot run Node.js: {exc.strerror}") from exc
     if done.returncode != 0:
         tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
         raise ChartRenderError("chart renderer failed: " + " / ".join(tail))
