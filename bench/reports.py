@@ -14,9 +14,10 @@ revisit and close events) unless --reuse finds it filled, runs VACUUM ANALYZE, t
    process's ru_maxrss plus the largest Node child's (target <= 1 GiB). The same for the
    city-wide report (every department's ranking), and the SQL statements' times, slowest
    first, with the plan of the slowest.
-2. The report page for one month through a real gunicorn (bench/pages.py's Server and
-   Browser): the app's Server-Timing over --reps requests, signed in as the oversight office
-   (target <= 1 s; every department's numbers: the widest scope).
+2. Report pages for one month through a real gunicorn (bench/pages.py's Server and Browser):
+   the app's Server-Timing over --reps requests (target <= 1 s): the department report as the
+   oversight office (every department: the widest scope), as a department's handler (its
+   own), narrowed to a department, and the volume and hotline reports.
 
 Never point it at the test database: the test suite drops that schema.
 """
@@ -149,24 +150,29 @@ def report_measure(what: str, m: dict[str, Any]) -> None:
     print("  plan of the slowest:\n    " + "\n    ".join(m["plan"][:40]))
 
 
-def time_page(url: str, path: str, reps: int) -> list[float]:
+def time_pages(url: str, pages: list[tuple[str, str]], reps: int) -> list[tuple[str, str, list]]:
+    """(user, path) pages: each user signed in through the login form, each page requested
+    once to warm up, then `reps` times; the app's Server-Timing of each."""
     from pages import Browser, Server
 
     server = Server(url, 200_000)
+    out = []
     try:
-        browser = Browser(server.port)
-        browser.sign_in("oversight")
-        first = browser.request("GET", path)
-        if first.status == 404:
-            print(f"\nreport page {path}: not served (404): skipped")
-            return []
-        assert first.status == 200, f"{path}: HTTP {first.status}"
-        times = []
-        for _ in range(reps):
-            answer = browser.request("GET", path)
-            assert answer.status == 200 and answer.server_ms is not None
-            times.append(answer.server_ms)
-        return times
+        for username, path in pages:
+            browser = Browser(server.port)
+            browser.sign_in(username)
+            first = browser.request("GET", path)
+            if first.status == 404:
+                print(f"\nreport page {path}: not served (404): skipped")
+                continue
+            assert first.status == 200, f"{path}: HTTP {first.status}"
+            times = []
+            for _ in range(reps):
+                answer = browser.request("GET", path)
+                assert answer.status == 200 and answer.server_ms is not None
+                times.append(answer.server_ms)
+            out.append((username, path, times))
+        return out
     finally:
         server.stop()
 
@@ -192,7 +198,7 @@ def main() -> None:
 
     from app import create_app
     from app.extensions import db
-    from app.models import Case
+    from app.models import Case, Department
 
     ensure_database(args.database_url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "DB_STATEMENT_TIMEOUT_MS": 0})
@@ -215,15 +221,25 @@ def main() -> None:
     )
     report_measure("city-wide report", measure_in_child(args.database_url, args.month, None))
 
-    path = args.page.format(month=args.month)
-    times = time_page(args.database_url, path, args.reps)
-    if times:
+    with app.app_context():
+        urban = db.session.scalar(select(Department.id).filter_by(code=args.department))
+    pages = [
+        ("oversight", args.page.format(month=args.month)),
+        (f"{args.department}_handler", f"/reports/department?month={args.month}"),
+        ("oversight", f"/reports/volume?month={args.month}"),
+        ("oversight", f"/reports/hotline?month={args.month}"),
+    ]
+    if urban is not None:
+        pages.insert(
+            2, ("oversight", f"/reports/department?month={args.month}&department_id={urban}")
+        )
+    for username, path, times in time_pages(args.database_url, pages, args.reps):
         p50 = statistics.median(times)
         worst = max(times)
         print(
-            f"\nreport page {path}: server time p50 {p50:.0f} ms, max {worst:.0f} ms over "
-            f"{len(times)} requests (target {TARGET_PAGE_MS:.0f} ms, ratio "
-            f"{worst / TARGET_PAGE_MS:.3f})"
+            f"\nreport page {path} as {username}: server time p50 {p50:.0f} ms, max "
+            f"{worst:.0f} ms over {len(times)} requests (target {TARGET_PAGE_MS:.0f} ms, "
+            f"ratio {p50 / TARGET_PAGE_MS:.3f})"
         )
 
 

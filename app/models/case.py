@@ -236,15 +236,6 @@ class CaseEvent(Model):
         # The reports' measures count steps of a period by action (app/reports/measures.py):
         # a range of this index per action, not a scan of every event.
         Index("ix_case_event_action_at", "action", "at"),
-        # A dispatch's sign after it (按时签收率: per row of the events source), found among the
-        # case's events by action without reading the others.
-        Index(
-            "ix_case_event_case_action_id",
-            "case_id",
-            "action",
-            "id",
-            postgresql_include=["from_department_id"],
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
