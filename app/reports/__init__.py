@@ -22,6 +22,12 @@ one report gives the same numbers everywhere)::
   (同比): a count's relative change, a rate's difference, NaN when there is nothing to compare.
 - `format_cell(kind, value)` is how every output writes a number (app/reports/formatting.py).
 
+Around it: `params.read(args, user)` reads a URL's (or a form's) month and filters, marking a
+bad one by its field; `exports.to_csv(table)` / `exports.to_xlsx(result)` write the tables as
+the page shows them; `cli.RENDERERS` maps `flask reports render --format` to a writer
+`(result, locale, table) -> bytes` (the PDF adds "pdf" there); `custom` is the custom report
+(a definition made on the spot, run by `result.run_definition`) and its saved picks.
+
 Measures and their definitions: app/reports/measures.py. Aggregation runs in the database
 (one GROUP BY per source and period); pandas only merges, rolls up and divides the groups.
 """

@@ -27,3 +27,11 @@ def test_the_department_report_in_a_browser(api, dept, desk):
     page.wait_for_url(re.compile(r"month=2026-10"))
     assert page.inner_text('[data-testid="period"]') == "2026-10"
     page.wait_for_selector('.report-chart[data-drawn="1"] svg')
+    # The custom report: picked measures by district, drawn and tabled.
+    page.goto(
+        "/reports/custom?month=2026-11&measures=dispatched&measures=sign_rate&dimensions=district"
+    )
+    page.wait_for_selector('.report-chart[data-chart="custom"][data-drawn="1"] svg')
+    names = page.locator('[data-table="custom"] tbody [data-col="district"]').all_inner_texts()
+    assert names == ["市级", "东城区12345分中心", "合计"]
+    screenshot(page, "report-custom")
