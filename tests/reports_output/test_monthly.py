@@ -126,6 +126,8 @@ def test_the_download_page_lists_a_departments_own_and_all_for_oversight(
     db.session.expire_all()
     ids = {r.department_id: r.id for r in db.session.scalars(select(MonthlyReport))}
     client = signed_in("urban_handler")
+    index = client.get("/reports").get_data(as_text=True)
+    assert 'href="/reports/monthly"' in index  # found from the reports' list
     html = client.get("/reports/monthly").get_data(as_text=True)
     assert "市城管局" in html and "2026-04" in html and "市住建局" not in html
     answer = client.get(f"/reports/monthly/{ids[few_departments['urban']]}.pdf")
