@@ -209,3 +209,13 @@ class Config:
     )
     DELIVERY_MAX_ATTEMPTS = int(os.environ.get("MINQING_DELIVERY_MAX_ATTEMPTS", "8"))
     DELIVERY_BATCH = int(os.environ.get("MINQING_DELIVERY_BATCH", "100"))
+
+    # Reports' PDFs (app/reports/pdf.py): the charts are drawn by ECharts in Node (empty
+    # NODE_BINARY: `node` on PATH, the nodejs system package), given this long per report.
+    NODE_BINARY = os.environ.get("MINQING_NODE_BINARY", "")
+    CHART_RENDER_TIMEOUT_SECONDS = float(os.environ.get("MINQING_CHART_RENDER_TIMEOUT", "60"))
+    # The monthly department reports the scheduler stores (app/reports/monthly.py): their
+    # folder (empty: instance/reports, beside the database of an embedded installation).
+    MONTHLY_REPORTS_DIR = os.environ.get("MINQING_MONTHLY_REPORTS_DIR", "")
+    # How many one pass of the scheduler draws (a few seconds each); the next pass goes on.
+    MONTHLY_REPORTS_PER_RUN = int(os.environ.get("MINQING_MONTHLY_REPORTS_PER_RUN", "10"))

@@ -37,6 +37,7 @@ from app.models import (
     JobRun,
     LadderRule,
     LadderStep,
+    MonthlyReport,
     Notification,
     OpenTask,
     SavedReport,
@@ -59,6 +60,7 @@ CASE_TABLES = (
     DeadlineMark,  # the scheduler's rows
     JobRun,
     SchedulerLease,
+    MonthlyReport,  # the reports' stored monthly PDFs
     AuditLog,  # exports and administration write here
     InstructionRead,  # the oversight office's and leaders' rows on cases
     Instruction,

@@ -5,6 +5,7 @@ from app.models.audit import AuditLog
 from app.models.case import Case, CaseDepartment, CaseEvent, CaseNumberCounter, OpenTask
 from app.models.catalog import CaseType, Category, Holiday, SettingsVersion, TimeLimit
 from app.models.contact import CaseContact
+from app.models.monthly_report import MonthlyReport
 from app.models.notification import Announcement, Delivery, Notification
 from app.models.org import Department, LeaderScope, Role, User, user_roles
 from app.models.oversight import (
@@ -43,6 +44,7 @@ __all__ = [
     "LadderRule",
     "LadderStep",
     "LeaderScope",
+    "MonthlyReport",
     "Notification",
     "OpenTask",
     "ProcessVersion",

@@ -25,6 +25,7 @@ from app.pages import (
     intake,
     listing,
     messages,
+    monthly_reports,
     navigation,
     oversight,
     oversight_case,
@@ -63,4 +64,5 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(oversight.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(wallboard.bp)
+    app.register_blueprint(monthly_reports.bp)
     messages.init_messages(app)

@@ -8,6 +8,7 @@ app/auth/policy.py `report_scope`):
     GET  /reports/<name>?month=2026-11&...         a report (a bad filter is a marked field, 422)
     GET  /reports/<name>/export.csv?table=KEY&...  one table as CSV
     GET  /reports/<name>/export.xlsx?...           every table, one sheet each
+    GET  /reports/<name>/export.pdf?...            the report as PDF, charts included
     GET  /reports/custom?measures=..&dimensions=.. the custom report
     POST /reports/custom/save                      save its picks by name
     POST /reports/custom/<id>/delete               delete a saved one
@@ -31,7 +32,7 @@ from app.ids import parse_id
 from app.models import CaseType, Category
 from app.models.catalog import CHANNEL_WORDS, CHANNELS
 from app.pages.session import signed_in
-from app.reports import chart_option, custom, exports
+from app.reports import chart_option, custom, exports, pdf
 from app.reports.definitions import all_reports, report
 from app.reports.formatting import format_cell
 from app.reports.measures import DIMENSIONS, MEASURES
@@ -142,7 +143,7 @@ def show(name: str):
 @bp.get("/reports/<name>/export.<fmt>")
 @login_required
 def export(name: str, fmt: str):
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in ("csv", "xlsx", "pdf"):
         abort(404)
     if name == custom.NAME:
         params, result = _custom_result()
@@ -151,7 +152,11 @@ def export(name: str, fmt: str):
     if result is None:
         field, message = next(iter(params.errors.items()))
         raise DomainError("invalid_filter", message, message, status=422, field=field)
-    if fmt == "xlsx":
+    if fmt == "pdf":  # the charts drawn on the server, the CJK font embedded (app/reports/pdf.py)
+        body = pdf.report_pdf(result, locale=_locale(), subject=pdf.subject_of(result, _locale()))
+        mimetype = "application/pdf"
+        filename = exports.filename(result, "pdf")
+    elif fmt == "xlsx":
         body = exports.to_xlsx(result, _locale())
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         filename = exports.filename(result, "xlsx")

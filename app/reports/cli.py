@@ -1,7 +1,7 @@
 """`flask reports ...`: the reports from the command line, for scheduled use.
 
     flask reports list
-    flask reports render NAME --month 2026-11 --format csv|xlsx --out FILE
+    flask reports render NAME --month 2026-11 --format csv|xlsx|pdf --out FILE
                          [--department ID|CODE] [--table KEY] [--locale zh|en]
 
 A command sees every department (no reader's scope); `--department` narrows the report to a
@@ -25,7 +25,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.ids import parse_id
 from app.models import Department
-from app.reports import exports
+from app.reports import exports, pdf
 from app.reports.definitions import all_reports
 from app.reports.engine import Filters
 from app.reports.periods import Period
@@ -51,9 +51,19 @@ def _csv(result: ReportResult, locale: str, table: str | None) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+def _pdf(result: ReportResult, locale: str, table: str | None) -> bytes:
+    """The whole report (charts drawn on the server, app/reports/pdf.py); said, not a
+    traceback, when it cannot be drawn."""
+    try:
+        return pdf.report_pdf(result, locale=locale, subject=pdf.subject_of(result, locale))
+    except DomainError as exc:
+        raise click.ClickException(exc.en if locale == "en" else exc.zh) from None
+
+
 RENDERERS: dict[str, Renderer] = {
     "csv": _csv,
     "xlsx": lambda result, locale, table: exports.to_xlsx(result, locale),
+    "pdf": _pdf,
 }
 
 

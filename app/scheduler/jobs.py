@@ -19,6 +19,7 @@ from app.cases import overdue_scan
 from app.clock import clock
 from app.notifications.delivery import outbox
 from app.oversight import ladder, supervision
+from app.reports import monthly
 from app.scheduler import deadline_scan, digest
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ JOBS: dict[str, Callable[..., Any]] = {
     # orders whose feedback date has passed.
     "ladder": lambda app, now: _in_context(app, ladder.run, now),
     "supervision_overdue": lambda app, now: _in_context(app, supervision.run, now),
+    # The reports' (app/reports/monthly.py): each department's PDF of the month before, from
+    # the first working day of a month on.
+    "monthly_reports": lambda app, now: _in_context(app, monthly.run, now),
     # Last: the e-mail and SMS outbox (app/notifications/delivery), after the jobs that fill it.
     "deliver": lambda app, now: _in_context(app, outbox.deliver_due, now),
 }
