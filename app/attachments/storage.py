@@ -5,12 +5,12 @@ renamed into place, so a reader never sees half a file; readable by the app's us
 
 from __future__ import annotations
 
-import os
 import secrets
-import tempfile
 from pathlib import Path
 
 from flask import current_app
+
+from app.atomic_file import write_atomically
 
 
 def folder() -> Path:
@@ -29,19 +29,7 @@ def path_of(key: str) -> Path:
 
 
 def write(key: str, data: bytes) -> None:
-    target = path_of(key)
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path_of(key), data, prefix=".upload-")
 
 
 def remove(key: str) -> None:

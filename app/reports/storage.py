@@ -4,13 +4,13 @@ file in the same folder and renamed into place, so a download never reads half a
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import tempfile
 from pathlib import Path
 
 from flask import current_app
+
+from app.atomic_file import write_atomically
 
 _KEY = re.compile(r"[0-9]{4}-[0-9]{2}/[0-9a-f]{32}\.pdf")
 
@@ -31,19 +31,7 @@ def path_of(key: str) -> Path:
 
 
 def write(key: str, data: bytes) -> None:
-    target = path_of(key)
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".report-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path_of(key), data, prefix=".report-")
 
 
 def remove(key: str) -> None:
