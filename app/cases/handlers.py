@@ -48,6 +48,9 @@ class ActionContext:
     workflow_data: dict[str, object] = field(default_factory=dict)
     event_data: dict[str, object] = field(default_factory=dict)
     to_department_id: int | None = None
+    # A sign for on time: the department whose dispatches of the case so far it answers (each
+    # dispatch's row records it, for the 按时签收率 measure).
+    signed_on_time_for: int | None = None
     # The data the diagram holds on the task being completed (the engine's task data; read
     # only): what earlier steps put into the flow, read from there rather than kept twice.
     task_data: Mapping[str, object] = field(default_factory=dict)
@@ -216,9 +219,10 @@ def sign(ctx: ActionContext) -> None:
     due = ctx.case.sign_due_at
     # Kept on the event for the 按时签收率 (signed on time) measure: on time unless the sign-for
     # deadline had passed (the overdue rule's word: at the deadline itself it has not).
-    ctx.event_data.update(
-        due=to_rfc3339(due) if due else None, on_time=not overdue.passed(due, ctx.now)
-    )
+    on_time = not overdue.passed(due, ctx.now)
+    ctx.event_data.update(due=to_rfc3339(due) if due else None, on_time=on_time)
+    if on_time:
+        ctx.signed_on_time_for = ctx.user.department_id
 
 
 @handler("recall")

@@ -72,6 +72,8 @@ def run(step: Step) -> Case:
 
         uow.claim(case.id, loaded.version, engine.dump(workflow), ctx.now)
         uow.log(_event(step, ctx))
+        if ctx.signed_on_time_for is not None:
+            uow.mark_signed_on_time(case.id, ctx.signed_on_time_for)
         projection = Projection(
             case, compiled, workflow, old_rows, ctx.now, step.user, step.client_ip, scope_before
         )

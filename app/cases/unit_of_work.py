@@ -72,6 +72,17 @@ _CLAIM = (
 )
 _INSERT_INSTANCE = insert(_instances)
 _INSERT_EVENT = insert(CaseEvent.__table__)
+# Every dispatch of the case to the department so far (a sign answers each dispatch before it).
+_SIGNED_ON_TIME = (
+    update(CaseEvent.__table__)
+    .where(
+        CaseEvent.case_id == bindparam("b_case"),
+        CaseEvent.action == "transfer",
+        CaseEvent.to_department_id == bindparam("b_department"),
+        CaseEvent.signed_on_time.is_(False),
+    )
+    .values(signed_on_time=True)
+)
 _DELETE_TASK = delete(_open_tasks).where(_open_tasks.c.id == bindparam("b_id"))
 # The new rows' ids come back with the other answers: the caller's case gets its rows as stored.
 _INSERT_TASKS = insert(_open_tasks).returning(_open_tasks.c.id, sort_by_parameter_order=True)
@@ -221,8 +232,14 @@ class UnitOfWork:
                 "comment": str(data.get("comment") or data.get("reason") or ""),
                 "data": data,
                 "client_ip": event.client_ip,
+                # Every column named: the batch's compiled insert fills no Python defaults.
+                "signed_on_time": False,
             },
         )
+
+    def mark_signed_on_time(self, case_id: int, department_id: int) -> None:
+        """The department signed for the case on time: its dispatches so far were."""
+        self.writes.add(_SIGNED_ON_TIME, {"b_case": case_id, "b_department": department_id})
 
     def replace_open_tasks(
         self, case: Case, old: list[OpenTask], gone: list[OpenTask], opened: list[dict[str, Any]]

@@ -22,7 +22,8 @@ district or a total is the ratio of the sums, never a mean of rates); a zero den
 no rate (NaN, shown as "—"). Definitions:
 
     按时签收率 sign_rate          dispatches signed for within the sign-for limit / dispatches
-                                  (a dispatch is judged by the target department's next sign)
+                                  (a dispatch is judged by the target department's later signs:
+                                  signed on time when one of them was on time)
     按期办结率 on_time_rate       replies within the handling limit (moved by approved
                                   extensions; a round flagged overdue is late) / replies
     解决率 resolution_rate        revisits answered "resolved" / revisits that reached the citizen
@@ -97,7 +98,6 @@ class Source:
     case_columns: frozenset[str] = frozenset()
 
 
-_sign = aliased(CaseEvent)
 _reply = aliased(CaseEvent)
 
 
@@ -302,13 +302,9 @@ def _event_count(action: str, extra: ColumnElement[bool] | None = None) -> Calla
     return lambda now: _sum_if(cond)
 
 
-_SIGNED_ON_TIME = exists().where(
-    _sign.case_id == CaseEvent.case_id,
-    _sign.action == "sign",
-    _sign.from_department_id == CaseEvent.to_department_id,
-    _sign.id > CaseEvent.id,
-    _json_true(_sign, "on_time"),
-)
+# Recorded on the dispatch's row by the target department's sign (a later sign for on time
+# by the department it was sent to); see CaseEvent.signed_on_time.
+_SIGNED_ON_TIME = CaseEvent.signed_on_time.is_(True)
 _REACHED = CaseEvent.data["result"].as_string() != "unreachable"
 _SATISFIED = CaseEvent.data["result"].as_string().in_(("satisfied", "basically_satisfied"))
 
