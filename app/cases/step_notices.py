@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from app.auth.policy import DESK_ROLES
 from app.cases.handlers import ActionContext
+from app.cases.unit_of_work import comment_of
 from app.engine import ReadyTask
 from app.models import Case, OpenTask
 from app.notifications import fanout
@@ -46,7 +47,7 @@ def queue(
         values = fanout.params(
             "decision",
             case.id,
-            str(ctx.data.get("comment") or ctx.data.get("reason") or ""),
+            comment_of(ctx.data),
             {"number": case.number, "action": ctx.action.name, "decision": decided},
             ctx.now,
         )

@@ -23,6 +23,7 @@ flushes on purpose (an intake's new case row, for its id).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -229,7 +230,7 @@ class UnitOfWork:
                 "action": event.action,
                 "from_department_id": user.department_id if user else None,
                 "to_department_id": event.to_department_id,
-                "comment": str(data.get("comment") or data.get("reason") or ""),
+                "comment": comment_of(data),
                 "data": data,
                 "client_ip": event.client_ip,
                 # Every column named: the batch's compiled insert fills no Python defaults.
@@ -295,6 +296,12 @@ class UnitOfWork:
             make_transient_to_detached(task)
             fresh.append(task)
         set_committed_value(rows.case, "open_tasks", fresh)
+
+
+def comment_of(data: Mapping[str, Any]) -> str:
+    """What a step's person wrote with it (a comment, or a request's reason): the event's
+    comment and the text of the notifications it causes."""
+    return str(data.get("comment") or data.get("reason") or "")
 
 
 def _locked(exc: BaseException | None) -> bool:
