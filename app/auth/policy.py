@@ -334,7 +334,7 @@ def check_report_department(user: User, department_id: int) -> None:
 # Who opens the hall's wallboard: the oversight office and administrators, and the dispatchers
 # and agents of the city centre. Each of them reads every case (`sees_everything`), so the
 # board's city-wide numbers show nobody more than their own lists would.
-WALLBOARD_ROLES = frozenset({"oversight", "admin"})
+WALLBOARD_ROLES = ALL_CASES_ROLES
 WALLBOARD_CENTRE_ROLES = frozenset({"dispatcher", "agent"})
 
 
