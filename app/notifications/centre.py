@@ -63,15 +63,23 @@ def unread_count(user_id: int) -> int:
     )
 
 
-def newest_id(user_id: int) -> int:
-    return (
-        db.session.scalar(
-            select(func.coalesce(func.max(Notification.id), 0)).where(
-                Notification.user_id == user_id
-            )
-        )
-        or 0
-    )
+@dataclass(frozen=True)
+class Badge:
+    """The top bar's badge as a page renders it: the unread count, and the newest notification
+    id the page has seen (its live stream toasts only what is newer)."""
+
+    unread: int
+    newest_id: int
+
+
+def badge(user_id: int) -> Badge:
+    row = db.session.execute(
+        select(
+            func.count().filter(Notification.read_at.is_(None)),
+            func.coalesce(func.max(Notification.id), 0),
+        ).where(Notification.user_id == user_id)
+    ).one()
+    return Badge(unread=int(row[0] or 0), newest_id=int(row[1] or 0))
 
 
 def page(user_id: int, number: int, per_page: int, unread_only: bool = False) -> Page:

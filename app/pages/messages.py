@@ -39,10 +39,12 @@ PER_PAGE = 20
 def init_messages(app: Flask) -> None:
     @app.context_processor
     def _badge() -> dict:
-        def unread() -> int:
-            return centre.unread_count(current_user.id) if current_user.is_authenticated else 0
+        def badge() -> centre.Badge:
+            if not current_user.is_authenticated:
+                return centre.Badge(unread=0, newest_id=0)
+            return centre.badge(current_user.id)
 
-        return {"unread_messages": unread}
+        return {"message_badge": badge}
 
     app.register_blueprint(bp)
 

@@ -48,7 +48,9 @@
     setTimeout(function () { box.remove(); }, 8000);
   }
 
-  let lastId = "";
+  // The newest notification the page was rendered with: one that arrives before the stream
+  // opens is newer, so it still gets its toast.
+  let lastId = badge.dataset.seen || "";
   let wait = 2000;
 
   function connect() {

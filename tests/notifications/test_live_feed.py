@@ -35,9 +35,9 @@ def _uid(username: str) -> int:
 class Stream:
     """Reads a stream's events in a thread, as a browser would."""
 
-    def __init__(self, client, headers=None):
+    def __init__(self, client, headers=None, path="/messages/stream"):
         self.hub = feed.hub(client.application)
-        self.response = client.get("/messages/stream", headers=headers or {}, buffered=False)
+        self.response = client.get(path, headers=headers or {}, buffered=False)
         assert self.response.status_code == 200
         assert self.response.mimetype == "text/event-stream"
         self.events: queue.Queue = queue.Queue()
@@ -161,6 +161,24 @@ def test_last_event_id_brings_back_what_came_while_away(app):
         assert fresh.next()[1]["newest"] is None
     finally:
         fresh.close()
+
+
+def test_what_comes_between_the_pages_render_and_its_stream_still_gets_its_toast(app):
+    """The page renders its badge (count and newest id seen); a transfer lands before the
+    page's script opens the stream; the stream's first event carries it as new."""
+    import re
+
+    client = _login(app, "urban_handler")
+    html = client.get("/messages").get_data(as_text=True)
+    seen = re.search(r'data-seen="(\d+)"', html).group(1)
+    notify("urge", users=[_uid("urban_handler")], body="页面刚打开")
+    db.session.commit()
+    stream = Stream(client, path=f"/messages/stream?last={seen}")
+    try:
+        _, got = stream.next()
+        assert got["unread"] == 1 and got["newest"]["body"] == "页面刚打开"
+    finally:
+        stream.close()
 
 
 def test_the_stream_needs_a_session(client):
