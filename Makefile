@@ -47,11 +47,14 @@ db: install
 seed: install
 	$(BIN)/flask seed demo
 
-# The web app on http://127.0.0.1:$(PORT) and the scheduler beside it; Ctrl-C or SIGTERM stops
-# both (`flask serve` owns the two processes; see app/serve.py).
+# The web app on http://127.0.0.1:$(PORT), the scheduler and the telephony bridge beside it;
+# Ctrl-C or SIGTERM stops them all (`flask serve` owns the processes; see app/serve.py).
+# PHONE=demo: the simulated Asterisk and its phone page on 127.0.0.1:8088 (a configured
+# MINQING_ARI_URL takes its place); PHONE=none: no telephony.
 PORT ?= 5000
+PHONE ?= demo
 serve:
-	exec $(BIN)/flask serve --host 127.0.0.1 --port $(PORT)
+	exec $(BIN)/flask serve --host 127.0.0.1 --port $(PORT) --phone $(PHONE)
 
 # ruff, then the layer contracts (import-linter, [tool.importlinter] in pyproject.toml).
 lint: install

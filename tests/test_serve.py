@@ -53,7 +53,7 @@ def serving(tmp_path):
     port = _free_port()
     log = (tmp_path / "serve.log").open("w")
     make = subprocess.Popen(
-        ["make", "--no-print-directory", "serve", f"PORT={port}"],
+        ["make", "--no-print-directory", "serve", f"PORT={port}", "PHONE=none"],
         cwd=ROOT,
         env=env,
         stdout=log,
