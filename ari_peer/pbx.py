@@ -82,6 +82,7 @@ class Channel:
     originated: bool = False
     endpoint: str = ""
     held: bool = False
+    local_half: str | None = None  # a Local channel's other half (;1 <-> ;2)
 
     def json(self) -> dict[str, Any]:
         return {
@@ -441,6 +442,15 @@ class Pbx:
             handle.cancel()
         self.channel_event(ch, "ChannelDestroyed", cause=cause, cause_txt=cause_text(cause))
         self.channels.pop(ch.id, None)
+        half = self.channels.get(ch.local_half or "")
+        if half is not None:
+            # One half of a Local channel going takes the other with it.
+            half.local_half = None
+            if half.in_stasis:
+                self.hangup_by_phone(half.id, cause)
+            else:
+                self.channel_event(half, "ChannelHangupRequest", cause=cause)
+                self._destroy(half, cause)
 
     def continue_in_dialplan(self, channel_id: str) -> None:
         ch = self.control(channel_id)
@@ -505,8 +515,12 @@ class Pbx:
         if new_id in self.channels:
             raise AriError(409, "Channel with given unique ID already exists")
         device = resource.split("@", 1)[1] if "@" in resource else resource
+        context, exten = "default", "s"
         if tech == "Local":
-            name = f"Local/{resource}-{self.channel_index('Local'):08x};1"
+            local_index = self.channel_index("Local")
+            name = f"Local/{resource}-{local_index:08x};1"
+            exten, _, context = resource.partition("@")
+            context = context or "default"
         else:
             name = f"{tech}/{device}-{self.channel_index(tech):08x}"
         ch = Channel(
@@ -515,8 +529,8 @@ class Pbx:
             state="Down",
             caller=parse_caller_id(caller_id) if caller_id else {"name": "", "number": ""},
             dialplan={
-                "context": "default",
-                "exten": "s",
+                "context": context,
+                "exten": exten,
                 "priority": 1,
                 "app_name": "AppDial2",
                 "app_data": "(Outgoing Line)",
@@ -530,6 +544,26 @@ class Pbx:
         )
         self.channels[new_id] = ch
         self.heard[new_id] = []
+        if tech == "Local":
+            # The ;2 half runs the dialplan at context/exten; Asterisk reports its steps too.
+            half = Channel(
+                id=self.new_channel_id(),
+                name=name[:-1] + "2",
+                state="Ring",
+                caller={"name": "", "number": ""},
+                dialplan={
+                    "context": context,
+                    "exten": exten,
+                    "priority": 1,
+                    "app_name": "",
+                    "app_data": "",
+                },
+                creationtime=ch.creationtime,
+                app=app,
+                local_half=ch.id,
+            )
+            ch.local_half = half.id
+            self.channels[half.id] = half
         phone = self.phone_for(endpoint)
         self.soon(self._dial_begin, ch, phone, timeout)
         return ch
@@ -542,6 +576,15 @@ class Pbx:
         if ch.id not in self.channels:
             return
         self.emit(ch.app, "Dial", self._dial_fields(ch, ""))
+        half = self.channels.get(ch.local_half or "")
+        if half is not None:
+            # A Local channel is answered by its dialplan (Answer()) at once.
+            half.dialplan = {**half.dialplan, "app_name": "Answer", "app_data": ""}
+            self.channel_event(half, "ChannelDialplan", dialplan_app="Answer", dialplan_app_data="")
+            half.state = "Up"
+            self.channel_event(half, "ChannelStateChange")
+            self._phone_answers(ch, phone)
+            return
         if phone.busy:
             self.emit(ch.app, "Dial", self._dial_fields(ch, "BUSY"))
             self._destroy(ch, 17)
