@@ -218,16 +218,18 @@ class Pbx:
         self.heard: dict[str, list[str]] = {}
         self.global_vars: dict[str, str] = {}
         self._index: dict[str, itertools.count[int]] = {}
+        # Timers of an earlier boot never fire into a later one (see later()).
+        self.generation = 0
         self.boot()
 
     # --- life --------------------------------------------------------------------------
 
     def boot(self) -> None:
         self.started_at = datetime.now(UTC)
-        self.generation = getattr(self, "generation", 0) + 1
 
     def reset(self) -> None:
         """Asterisk stops: every socket closes, every call is gone without an event."""
+        self.generation += 1
         for sink in list(self.sockets.values()):
             sink.close()
         self.sockets.clear()
@@ -271,22 +273,26 @@ class Pbx:
             sink.close()
         self.sockets.clear()
 
-    def emit_to(self, sink: Sink, app: str, kind: str, fields: dict[str, Any]) -> None:
-        event = {"type": kind, "timestamp": timestamp(), **fields}
+    def emit_to(
+        self, sink: Sink, app: str, kind: str, fields: dict[str, Any], at: str | None = None
+    ) -> None:
+        event = {"type": kind, "timestamp": at or timestamp(), **fields}
         event["asterisk_id"] = ASTERISK_ID
         event["application"] = app
         self.events.append(event)
         sink.send(event)
 
-    def emit(self, app: str | None, kind: str, fields: dict[str, Any]) -> None:
+    def emit(
+        self, app: str | None, kind: str, fields: dict[str, Any], at: str | None = None
+    ) -> None:
         if app is None:
             return
         sink = self.sockets.get(app)
         if sink is not None:
-            self.emit_to(sink, app, kind, fields)
+            self.emit_to(sink, app, kind, fields, at)
 
-    def channel_event(self, ch: Channel, kind: str, **fields: Any) -> None:
-        self.emit(ch.app, kind, {**fields, "channel": ch.json()})
+    def channel_event(self, ch: Channel, kind: str, at: str | None = None, **fields: Any) -> None:
+        self.emit(ch.app, kind, {**fields, "channel": ch.json()}, at)
 
     def varset(self, ch: Channel, variable: str, value: str) -> None:
         fields = {"variable": variable, "value": value, "channel": ch.json()}
@@ -344,7 +350,8 @@ class Pbx:
         ch.app = self.app
         ch.in_stasis = True
         ch.args = ["inbound", called]
-        self.channel_event(ch, "StasisStart", args=list(ch.args))
+        # A dialplan that goes straight to Stasis() starts it in the channel's first millisecond.
+        self.channel_event(ch, "StasisStart", at=ch.creationtime, args=list(ch.args))
         return channel_id
 
     def press(self, channel_id: str, digits: str) -> None:
@@ -418,6 +425,11 @@ class Pbx:
         for handle in ch.timers:
             handle.cancel()
         ch.timers.clear()
+        self._leave_stasis(ch)
+        self._destroy(ch, cause)
+
+    def _leave_stasis(self, ch: Channel) -> None:
+        """Media stop, the bridge is left, StasisEnd: a hangup's or a continue's first steps."""
         for op in ch.queue:
             if isinstance(op, Playback):
                 self.playbacks.pop(op.id, None)
@@ -435,7 +447,6 @@ class Pbx:
             ch.in_stasis = False
             self.channel_event(ch, "StasisEnd")
             self.varset(ch, "STASISSTATUS", "SUCCESS")
-        self._destroy(ch, cause)
 
     def _destroy(self, ch: Channel, cause: int) -> None:
         for handle in ch.timers:
@@ -454,8 +465,7 @@ class Pbx:
 
     def continue_in_dialplan(self, channel_id: str) -> None:
         ch = self.control(channel_id)
-        ch.in_stasis = False
-        self.channel_event(ch, "StasisEnd")
+        self._leave_stasis(ch)
         # The dialplan ends the call; the app is no longer subscribed and hears nothing.
         ch.app = None
         self.later(0.01, self._destroy, ch, 16)
@@ -536,6 +546,7 @@ class Pbx:
                 "app_data": "(Outgoing Line)",
             },
             creationtime=timestamp(),
+            protocol_id=f"{uuid.uuid4().hex[:12]}@127.0.0.1" if tech in ("PJSIP", "SIP") else "",
             app=app,
             args=[a for a in app_args.split(",")] if app_args else [],
             originated=True,

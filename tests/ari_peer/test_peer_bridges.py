@@ -30,6 +30,7 @@ async def test_caller_and_agent_in_a_bridge(peer: Peer) -> None:
         assert bridge.json["bridge_type"] == "mixing" and bridge.json["channels"] == []
         await bridge.addChannel(channel=[caller.id, agent.id])
         await session.wait_for("ChannelEnteredBridge", lambda e: e.channel is agent)
+        await session.wait_for("ChannelVarset", lambda e: e.variable == "BRIDGEPVTCALLID")
         entered = session.of_type("ChannelEnteredBridge")
         assert [e.channel.id for e in entered] == [caller.id, agent.id]
         assert entered[-1]["bridge"]["channels"] == [caller.id, agent.id]
