@@ -73,8 +73,11 @@ async def control_place_call(request: web.Request) -> web.Response:
     called = _text(body, "called", "12345")
     if not caller.isdigit() or not called.isdigit():
         raise AriError(400, "caller and called must be digits")
-    channel_id = _pbx(request).place_call(caller, called)
-    return web.json_response({"channel_id": channel_id}, status=201)
+    pbx = _pbx(request)
+    channel_id = pbx.place_call(caller, called)
+    # A call reaches the Stasis app only while its events WebSocket is connected.
+    reached = channel_id in pbx.channels
+    return web.json_response({"channel_id": channel_id, "reached_app": reached}, status=201)
 
 
 async def control_call(request: web.Request) -> web.Response:
