@@ -287,7 +287,10 @@ class Voicemails(MethodView):
 
 RECORDING_BODY = {
     "required": True,
-    "content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}},
+    "content": {
+        media: {"schema": {"type": "string", "format": "binary"}}
+        for media in ("audio/wav", "application/octet-stream")
+    },
 }
 
 
@@ -298,7 +301,8 @@ class Recording(MethodView):
     @blp.alt_response(415, description="`unsupported_media_type`: not audio/wav")
     @blp.doc(security=SECURITY, parameters=[CHANNEL_PARAMETER], requestBody=RECORDING_BODY)
     def put(self, channel_id: str):
-        """The call's recording: the raw WAV as the body (`Content-Type: audio/wav`, at most
+        """The call's recording: the raw WAV as the body (`Content-Type: audio/wav`, or
+        application/octet-stream: the bytes must be a WAV either way; at most
         TELEPHONY_RECORDING_MAX_BYTES, else 413). Attached to the call's case now, or when
         the call is linked to one. A repeat changes nothing and answers the stored one."""
         user = _bridge()
