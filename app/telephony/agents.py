@@ -205,7 +205,6 @@ def _take_agent(group: SkillGroup, call: CallRecord, exclude: list[str]) -> User
             assert agent is not None
             return agent
         tried.add(user_id)  # taken by a concurrent offer since it was read
-    db.session.rollback()
     raise Conflict("no_agent_ready", "该技能组暂无空闲坐席", f"No agent of '{group.code}' is ready")
 
 
@@ -261,8 +260,13 @@ def no_answer(username: str, channel_id: str, by: User) -> AgentView:
     agent = _agent_named(username)
     row = states.row_of(agent.id, lock=True)
     call_id = db.session.scalar(select(CallRecord.id).where(CallRecord.channel_id == channel_id))
-    on_other = row is not None and row.state in (BUSY, WRAP_UP) and row.call_id != call_id
-    if not (on_other and row is not None and row.call_id is not None):
+    on_another_call = (
+        row is not None
+        and row.state in (BUSY, WRAP_UP)
+        and row.call_id is not None
+        and row.call_id != call_id
+    )
+    if not on_another_call:
         states.move(agent.id, AWAY, clock.now(), None)
     db.session.commit()
     return state_of(agent)
@@ -331,6 +335,17 @@ def _views(user_ids: list[int] | None) -> list[AgentView]:
             )
         )
     return out
+
+
+def skill_groups() -> list[tuple[str, str, str]]:
+    """The active skill groups as (code, Chinese name, English name), by code: the choices
+    of a transfer and of the IVR editor's queue targets."""
+    rows = db.session.execute(
+        select(SkillGroup.code, SkillGroup.name, SkillGroup.name_en)
+        .where(SkillGroup.active.is_(True))
+        .order_by(SkillGroup.code)
+    ).all()
+    return [(code, name, name_en) for code, name, name_en in rows]
 
 
 def state_of(user: User) -> AgentView:

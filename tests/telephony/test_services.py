@@ -62,6 +62,13 @@ def test_groups_sign_in_and_out(now, groups, user):
     refused(lambda: agents.sign_in_groups(agent, ["nope"]), "unknown_skill_group")
 
 
+def test_the_skill_groups_for_choices(now, groups):
+    assert agents.skill_groups() == [
+        ("general", "综合咨询", "general"),
+        ("social", "社保医保", "social"),
+    ]
+
+
 def test_the_board_lists_every_agent(now, groups):
     board = {v.username: v for v in agents.board()}
     assert {"agent", "agent01", "agent02", "agent03"} <= set(board)
