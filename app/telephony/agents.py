@@ -43,6 +43,14 @@ from app.telephony import calls, settings, states
 from app.telephony.transaction import atomic
 from app.timefmt import to_rfc3339
 
+# The words pages show for the states (app/models/telephony.py AGENT_STATES).
+STATE_WORDS = {
+    READY: ("就绪", "Ready"),
+    BUSY: ("通话中", "On a call"),
+    WRAP_UP: ("话后处理", "Wrap-up"),
+    AWAY: ("小休", "Away"),
+    SIGNED_OUT: ("签出", "Signed out"),
+}
 # The states an agent sets from the workbench (busy and wrap-up follow the calls).
 SELF_STATES = (READY, AWAY, SIGNED_OUT)
 HISTORY = 5  # the caller's newest cases shown in the screen pop
