@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
 from marshmallow import ValidationError
@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from app.api.blueprint import Blueprint
 from app.api.telephony_schemas import (
     AgentStateOutSchema,
+    BridgeTokenSchema,
     CallInSchema,
     CallOutSchema,
     CommandArgsSchema,
@@ -33,7 +34,7 @@ from app.api.telephony_schemas import (
     VoicemailOutSchema,
 )
 from app.auth import policy
-from app.auth.tokens import current_user
+from app.auth.tokens import current_user, issue_token
 from app.errors import DomainError, Invalid
 from app.telephony import agents, calls, commands, recordings, settings, status_query, voicemail
 from app.telephony import config as telephony_config
@@ -87,6 +88,23 @@ def _bridge():
     user = current_user()
     policy.check_bridge(user)
     return user
+
+
+@blp.route("/token")
+class BridgeToken(MethodView):
+    @blp.response(200, BridgeTokenSchema)
+    @blp.doc(security=SECURITY)
+    def post(self):
+        """A fresh token for the bridge, for the one it sends (tokens expire after
+        TOKEN_MAX_AGE_SECONDS; the bridge renews its own before then). The bridge only: a
+        password set on its account (`flask users set-password ari_bridge`) revokes every
+        token, renewed ones too."""
+        user = _bridge()
+        return {
+            "access_token": issue_token(user),
+            "token_type": "Bearer",
+            "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"],
+        }
 
 
 @blp.route("/config")

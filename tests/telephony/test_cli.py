@@ -43,3 +43,11 @@ def test_the_bridge_may_register_but_not_read_a_case(client, bridge, now):
         headers=bridge,
     )
     assert resp.status_code in (403, 404, 422)
+
+
+def test_the_bridge_renews_its_token_people_do_not(client, bridge, auth, now):
+    resp = client.post("/api/v1/telephony/token", headers=bridge)
+    assert resp.status_code == 200 and resp.get_json()["expires_in"] > 0
+    fresh = {"Authorization": f"Bearer {resp.get_json()['access_token']}"}
+    assert client.get("/api/v1/telephony/config", headers=fresh).status_code == 200
+    assert client.post("/api/v1/telephony/token", headers=auth("agent")).status_code == 403
