@@ -42,6 +42,7 @@ from sqlalchemy.sql import ColumnElement, Executable, Subquery
 from app import json_rows
 from app.models import Delivery, Notification, Role, User, user_roles
 from app.models.notification import PENDING
+from app.notifications.kinds import SCREEN_ONLY
 from app.write_batch import WriteBatch
 
 EMAIL = "email"
@@ -83,7 +84,7 @@ def _inserts(source: Subquery) -> tuple[Executable, Executable]:
                 literal("", Text),
             )
             .join_from(source, _users, _users.c.id == s.user_id)
-            .where(chosen, address.is_not(None), address != "")
+            .where(chosen, address.is_not(None), address != "", s.kind.not_in(SCREEN_ONLY))
         )
 
     outbox = insert(Delivery.__table__).from_select(

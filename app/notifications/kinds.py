@@ -17,3 +17,7 @@ KINDS = {
     # The screen pop: an agent's phone rings (app/telephony/agents.py offers the call).
     "incoming_call": ("来电", "Incoming call"),
 }
+
+# Kinds that matter only on an open page: never sent by e-mail or SMS, whatever the user chose
+# (an SMS per ringing call would arrive after the call was answered).
+SCREEN_ONLY = frozenset({"incoming_call"})

@@ -136,6 +136,19 @@ def test_a_transfer_is_mailed_and_texted_after_it_commits(api, dept, smtp, sms):
     assert deliver_due() == 0  # idempotent: nothing is due twice
 
 
+def test_a_screen_pop_stays_on_the_screen(app):
+    """An agent who chose e-mail and SMS gets the incoming call on the page only: a text per
+    ringing phone would arrive after the call."""
+    agent = _with_channels("agent", email="li@12345.example", mobile="13800003333")
+    notify("incoming_call", users=[agent.id], body="13800000000", data={"phone": "13800000000"})
+    notify("urge", users=[agent.id], body="请尽快办理")
+    db.session.commit()
+    assert sorted((d.kind, d.channel) for d in _deliveries()) == [
+        ("urge", "email"),
+        ("urge", "sms"),
+    ]
+
+
 def test_smtp_down_the_action_succeeds_and_the_mail_goes_later(app, api, dept, smtp):
     _with_channels("urban_handler", email="wang@urban.example")
     clock.freeze(clock.now().replace(microsecond=0))
