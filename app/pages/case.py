@@ -49,6 +49,7 @@ from app.pages import actions, oversight_case
 from app.pages.listing import CHANNELS, PRIORITIES, RESULTS, countdown_text, word
 from app.pages.schema_form import label_of
 from app.pages.session import signed_in
+from app.pages.telephony import calls as case_calls
 from app.processes import case_diagram
 from app.vocabulary import REPLIED
 
@@ -256,6 +257,7 @@ def _render(
     upload_errors: list[str] | None = None,
     status: int = 200,
     oversight_errors: dict[str, dict[str, str]] | None = None,
+    call_errors: dict[str, dict[str, str]] | None = None,
 ):
     user = signed_in()
     now = clock.now()
@@ -286,15 +288,21 @@ def _render(
         may_attach=attachments.may_attach(offered),
         upload_errors=upload_errors or [],
         oversight=oversight_case.panel(user, case, oversight_errors),
+        calls=case_calls.panel(user, case, call_errors),
     )
     return html, status
 
 
 def render_case(
-    case: Case, *, oversight_errors: dict[str, dict[str, str]] | None = None, status: int = 200
+    case: Case,
+    *,
+    oversight_errors: dict[str, dict[str, str]] | None = None,
+    call_errors: dict[str, dict[str, str]] | None = None,
+    status: int = 200,
 ):
-    """The page, with a refused oversight form's field marked (app/pages/oversight_case.py)."""
-    return _render(case, status=status, oversight_errors=oversight_errors)
+    """The page, with a refused oversight form's field marked (app/pages/oversight_case.py)
+    or a refused call command's (app/pages/telephony/calls.py)."""
+    return _render(case, status=status, oversight_errors=oversight_errors, call_errors=call_errors)
 
 
 @bp.get("/cases/<ref>")

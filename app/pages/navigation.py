@@ -44,8 +44,15 @@ MENU: list[NavItem] = [
         frozenset({"oversight", "admin", "dispatcher", "agent"}),
         policy.may_view_wallboard,
     ),
+    NavItem(
+        "pages_agents.desk",
+        _l("Agent desk"),
+        frozenset({"agent", "dispatcher", "oversight", "admin"}),
+        lambda user: policy.may_work_phone(user) or policy.may_view_agent_board(user),
+    ),
     NavItem("pages_processes.processes", _l("Processes"), frozenset({"designer", "admin"})),
     NavItem("pages_admin.departments", _l("Administration"), frozenset({"admin"})),
+    NavItem("pages_ivr.editor", _l("Telephony"), frozenset({"admin"}), policy.may_manage_telephony),
     NavItem("pages_api_docs.docs", _l("API docs"), frozenset({"designer", "admin"})),
 ]
 
