@@ -30,7 +30,6 @@ from app.models import Case, SkillGroup, User
 from app.pages.session import signed_in
 from app.pages.telephony.common import DIRECTION_WORDS, SATISFACTION_WORDS, field_of, message
 from app.telephony import calls as call_service
-from app.telephony import commands
 
 bp = Blueprint("pages_calls", __name__)
 NUMBER_MAX = 20
@@ -84,6 +83,8 @@ def conference(case_id: int) -> ResponseReturnValue:
     number = request.form.get("number", "").strip()[:NUMBER_MAX]
     leave = request.form.get("leave") == "1"
     try:
+        from app.telephony import commands  # TODO(core slice 2): top-level import
+
         commands.request_conference(user, case, number, leave)
     except DomainError as exc:
         return _refused_on_case(case, "conference", exc, "number")
@@ -98,6 +99,8 @@ def transfer(case_id: int) -> ResponseReturnValue:
     case = queries.get_visible_case(user, str(case_id))
     group = request.form.get("group", "").strip()[:40]
     try:
+        from app.telephony import commands  # TODO(core slice 2): top-level import
+
         commands.request_transfer(user, case, group)
     except DomainError as exc:
         return _refused_on_case(case, "transfer", exc, "group")
@@ -113,6 +116,8 @@ def callback(case_id: int) -> ResponseReturnValue:
     user = signed_in()
     case = queries.get_visible_case(user, str(case_id))
     try:
+        from app.telephony import commands  # TODO(core slice 2): top-level import
+
         commands.request_callback(user, case)
     except DomainError as exc:
         if exc.status == 404 and exc.code == "case_not_found":

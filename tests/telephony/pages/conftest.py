@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.auth.tokens import issue_token
 from app.extensions import db
 from app.models import SkillGroup, SkillGroupMember, User
+from app.telephony.account import service_account
+from tests.pages.conftest import browser, desk, live_server, page, sign_in  # noqa: F401
 
 # The groups the default IVR menu names (app/telephony/ivr.py DEFAULT_MENU).
 GROUPS = [
@@ -20,7 +23,7 @@ GROUPS = [
 
 
 @pytest.fixture
-def groups():
+def skill_groups():
     """The skill groups: general (综合咨询), social (社保医保), urban, complaint, foreign."""
     rows = {code: SkillGroup(code=code, name=zh, name_en=en) for code, zh, en in GROUPS}
     db.session.add_all(rows.values())
@@ -29,7 +32,7 @@ def groups():
 
 
 @pytest.fixture
-def seat(groups):
+def seat(skill_groups):
     """seat("agent", "general", level=2): the user is a member of the group (not signed in)."""
 
     def add(username: str, *codes: str, level: int = 1, signed_in: bool = False) -> User:
@@ -37,7 +40,7 @@ def seat(groups):
         for code in codes:
             db.session.add(
                 SkillGroupMember(
-                    skill_group_id=groups[code].id,
+                    skill_group_id=skill_groups[code].id,
                     user_id=user.id,
                     level=level,
                     signed_in=signed_in,
@@ -49,21 +52,17 @@ def seat(groups):
     return add
 
 
-@pytest.fixture(scope="session")
-def bridge_token(app) -> str:
-    """A bearer token of the phone system's service account (`flask telephony token`)."""
-    result = app.test_cli_runner().invoke(args=["telephony", "token"])
-    assert result.exit_code == 0, result.output
-    return result.output.strip().splitlines()[-1]
-
-
 @pytest.fixture
-def bridge(client, bridge_token):
-    """bridge.put_call(channel, **fields), bridge.offer(group, channel, caller): the phone
+def bridge_api(client):
+    """bridge_api.put_call(channel, **fields), .offer(group, channel, caller): the phone
     system's calls to the web app's API, as the ARI bridge makes them."""
 
+    account = service_account()
+    db.session.commit()
+    token = issue_token(account)
+
     class Bridge:
-        headers = {"Authorization": f"Bearer {bridge_token}"}
+        headers = {"Authorization": f"Bearer {token}"}
 
         def put_call(self, channel_id: str, **fields):
             resp = client.put(

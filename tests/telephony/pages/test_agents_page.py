@@ -51,7 +51,7 @@ def test_the_agent_sets_state_groups_and_phone(seat, desk):
     assert page.locator("#endpoint").evaluate("e => e.classList.contains('is-invalid')")
     screenshot(page, "telephony-agent-desk-bad-extension")
     assert (
-        agents.state_of(db.session.scalar(select(User).filter_by(username="agent"))).extension
+        agents.state_of(db.session.scalar(select(User).filter_by(username="agent"))).endpoint
         == "PJSIP/agent07"
     )
 

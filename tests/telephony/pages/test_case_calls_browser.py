@@ -30,10 +30,10 @@ def user_named(username: str) -> User:
     return db.session.scalar(select(User).filter_by(username=username))
 
 
-def test_the_case_lists_its_calls_and_plays_the_recording(app, api, seat, desk, bridge):
+def test_the_case_lists_its_calls_and_plays_the_recording(app, api, seat, desk, bridge_api):
     case = api.create()
     seat("agent", "general")
-    bridge.put_call(
+    bridge_api.put_call(
         "1795381600.1",
         direction="inbound",
         caller=case["citizen_phone"],
@@ -47,7 +47,7 @@ def test_the_case_lists_its_calls_and_plays_the_recording(app, api, seat, desk, 
         case_id=case["id"],
         satisfaction=2,
     )
-    bridge.recording("1795381600.1", wav())
+    bridge_api.recording("1795381600.1", wav())
     page = desk("agent")
     page.goto(f"/cases/{case['number']}")
     row = page.locator('[data-testid=call-list] tr[data-channel="1795381600.1"]')
@@ -68,12 +68,12 @@ def test_the_case_lists_its_calls_and_plays_the_recording(app, api, seat, desk, 
     expect(page.get_by_test_id("call-commands")).to_have_count(0)  # no live call on it
 
 
-def test_three_way_call_and_transfer_during_the_live_call(api, seat, desk, bridge):
+def test_three_way_call_and_transfer_during_the_live_call(api, seat, desk, bridge_api):
     case = api.create()
     seat("agent", "general")
     agent = user_named("agent")
     agents.set_extension(agent, "PJSIP/agent01")
-    bridge.put_call(
+    bridge_api.put_call(
         "1795381600.2",
         direction="inbound",
         caller=case["citizen_phone"],
@@ -93,7 +93,7 @@ def test_three_way_call_and_transfer_during_the_live_call(api, seat, desk, bridg
     page.get_by_test_id("conference").click()
     expect(page.get_by_test_id("error-conference")).to_be_visible()
     screenshot(page, "telephony-case-conference-refused")
-    assert bridge.commands() == []
+    assert bridge_api.commands() == []
     page.fill("#conference-number", "12319")
     page.check("#conference-leave")
     page.get_by_test_id("conference").click()
@@ -102,13 +102,13 @@ def test_three_way_call_and_transfer_during_the_live_call(api, seat, desk, bridg
     page.get_by_test_id("transfer").click()
     expect(page.locator(".alert-success")).to_be_visible()
     screenshot(page, "telephony-case-live-call")
-    sent = {c["kind"]: c for c in bridge.commands()}
+    sent = {c["kind"]: c for c in bridge_api.commands()}
     assert sent["conference"]["target_number"] == "12319" and sent["conference"]["leave"] is True
     assert sent["conference"]["channel_id"] == "1795381600.2"
     assert sent["transfer"]["group"] == "social" and sent["transfer"]["case_id"] == case["id"]
 
 
-def test_commands_refused_without_a_live_call(app, api, seat, bridge):
+def test_commands_refused_without_a_live_call(app, api, seat, bridge_api):
     case = api.create()
     seat("agent", "general")
     client = signed_in(app, "agent")
@@ -132,10 +132,10 @@ def test_commands_refused_without_a_live_call(app, api, seat, bridge):
         == 404
     )
     assert snapshot() == before
-    assert bridge.commands() == []
+    assert bridge_api.commands() == []
 
 
-def test_the_revisit_clerk_calls_back(api, dept, desk, bridge):
+def test_the_revisit_clerk_calls_back(api, dept, desk, bridge_api):
     case = replied(api, dept, citizen_phone="13700000001")
     page = desk("revisit")
     page.goto("/revisit")
@@ -143,13 +143,13 @@ def test_the_revisit_clerk_calls_back(api, dept, desk, bridge):
     row.get_by_test_id("callback").click()  # the clerk has no phone yet
     expect(page.get_by_test_id("error-callback")).to_be_visible()
     screenshot(page, "telephony-revisit-callback-refused")
-    assert bridge.commands() == []
+    assert bridge_api.commands() == []
     agents.set_extension(user_named("revisit"), "PJSIP/revisit01")
     db.session.commit()
     page.goto("/revisit")
     page.locator(f'tr[data-case="{case["id"]}"]').get_by_test_id("callback").click()
     expect(page.locator(".alert-success")).to_contain_text("13700000001")
     screenshot(page, "telephony-revisit-callback")
-    (sent,) = bridge.commands()
+    (sent,) = bridge_api.commands()
     assert sent["kind"] == "callback" and sent["case_id"] == case["id"]
     assert sent["clerk_endpoint"] == "PJSIP/revisit01" and sent["citizen_number"] == "13700000001"

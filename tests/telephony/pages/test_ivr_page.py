@@ -19,7 +19,7 @@ def version_count() -> int:
     return len(ivr.versions())
 
 
-def test_the_administrator_adds_a_submenu_and_restores(groups, desk):
+def test_the_administrator_adds_a_submenu_and_restores(skill_groups, desk):
     page = desk("admin")
     page.goto("/admin/ivr")
     expect(page.get_by_test_id("current-version")).to_contain_text("默认")
@@ -63,7 +63,7 @@ def test_the_administrator_adds_a_submenu_and_restores(groups, desk):
     expect(page.locator('[data-menu-id="socialmenu"]')).to_have_count(0)
 
 
-def test_a_refused_menu_is_marked_and_nothing_saved(groups, desk):
+def test_a_refused_menu_is_marked_and_nothing_saved(skill_groups, desk):
     page = desk("admin")
     page.goto("/admin/ivr")
     before, count = snapshot(), version_count()
@@ -110,7 +110,7 @@ BASE = {
 }
 
 
-def test_each_bad_field_is_marked_on_its_input(app, groups):
+def test_each_bad_field_is_marked_on_its_input(app, skill_groups):
     client = signed_in(app, "admin")
     status, _html = _post(client, BASE)
     assert status == 303  # the base document saves
@@ -132,7 +132,7 @@ def test_each_bad_field_is_marked_on_its_input(app, groups):
     assert version_count() == count and snapshot() == before
 
 
-def test_only_administrators_edit_the_ivr(app, groups):
+def test_only_administrators_edit_the_ivr(app, skill_groups):
     assert signed_in(app, "agent").get("/admin/ivr").status_code == 403
     assert signed_in(app, "agent").get("/admin/blacklist").status_code == 403
     client = signed_in(app, "admin")

@@ -29,9 +29,9 @@ def ready(username: str) -> User:
     return user
 
 
-def call_in(bridge, channel: str, caller: str = CALLER) -> dict:
+def call_in(bridge_api, channel: str, caller: str = CALLER) -> dict:
     now = to_rfc3339(clock.now())
-    bridge.put_call(
+    bridge_api.put_call(
         channel,
         direction="inbound",
         caller=caller,
@@ -40,11 +40,11 @@ def call_in(bridge, channel: str, caller: str = CALLER) -> dict:
         queued_at=now,
         skill_group="general",
     )
-    return bridge.offer("general", channel, caller)
+    return bridge_api.offer("general", channel, caller)
 
 
 def test_the_offered_call_opens_the_intake_page_and_the_case_is_linked(
-    app, api, seat, desk, bridge
+    app, api, seat, desk, bridge_api
 ):
     feed.hub(app).poll_seconds = 0.2  # SQLite's poll; PostgreSQL listens
     earlier = api.create(citizen_phone=CALLER, content="上周反映的路灯问题")
@@ -52,7 +52,7 @@ def test_the_offered_call_opens_the_intake_page_and_the_case_is_linked(
     page = desk("agent")
     ready("agent")
     page.evaluate("window.__loaded = performance.timeOrigin")
-    offered = call_in(bridge, "1795381636.7")
+    offered = call_in(bridge_api, "1795381636.7")
     assert offered["agent"] == "agent"
     page.wait_for_url(re.compile(r"/intake\?phone=13800001111&call=1795381636\.7$"))
     banner = page.get_by_test_id("incoming-call")
@@ -75,14 +75,14 @@ def test_the_offered_call_opens_the_intake_page_and_the_case_is_linked(
     assert call.case_id == case.id
 
 
-def test_an_agent_typing_gets_a_toast_instead(app, seat, desk, bridge):
+def test_an_agent_typing_gets_a_toast_instead(app, seat, desk, bridge_api):
     feed.hub(app).poll_seconds = 0.2
     seat("agent", "general", signed_in=True)
     page = desk("agent")
     page.goto("/intake")
     page.fill("#content", "正在记录上一位来电人的诉求")
     ready("agent")
-    call_in(bridge, "1795381636.8", caller="13900002222")
+    call_in(bridge_api, "1795381636.8", caller="13900002222")
     toast = page.get_by_test_id("call-toast")
     expect(toast).to_contain_text("13900002222")
     assert page.url.endswith("/intake")
