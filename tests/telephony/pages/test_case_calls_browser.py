@@ -17,6 +17,7 @@ from app.models import User
 from app.telephony import agents
 from app.timefmt import to_rfc3339
 from tests.conftest import snapshot
+from tests.helpers import INTAKE
 from tests.pages.conftest import csrf_of, screenshot
 from tests.pages.inbox_helpers import replied, signed_in
 from tests.telephony.pages.conftest import wav
@@ -36,7 +37,7 @@ def test_the_case_lists_its_calls_and_plays_the_recording(app, api, seat, desk, 
     bridge_api.put_call(
         "1795381600.1",
         direction="inbound",
-        caller=case["citizen_phone"],
+        caller=INTAKE["citizen_phone"],
         called="12345",
         started_at=t(30),
         queued_at=t(29.5),
@@ -72,11 +73,11 @@ def test_three_way_call_and_transfer_during_the_live_call(api, seat, desk, bridg
     case = api.create()
     seat("agent", "general")
     agent = user_named("agent")
-    agents.set_extension(agent, "PJSIP/agent01")
+    agents.set_extension(agent, "PJSIP/agent01", by=agent)
     bridge_api.put_call(
         "1795381600.2",
         direction="inbound",
-        caller=case["citizen_phone"],
+        caller=INTAKE["citizen_phone"],
         called="12345",
         started_at=t(3),
         queued_at=t(2.9),
@@ -144,7 +145,8 @@ def test_the_revisit_clerk_calls_back(api, dept, desk, bridge_api):
     expect(page.get_by_test_id("error-callback")).to_be_visible()
     screenshot(page, "telephony-revisit-callback-refused")
     assert bridge_api.commands() == []
-    agents.set_extension(user_named("revisit"), "PJSIP/revisit01")
+    clerk = user_named("revisit")
+    agents.set_extension(clerk, "PJSIP/revisit01", by=clerk)
     db.session.commit()
     page.goto("/revisit")
     page.locator(f'tr[data-case="{case["id"]}"]').get_by_test_id("callback").click()
