@@ -90,7 +90,13 @@ EVENT_LABELS: dict[str, Any] = {
     "notice": _l("Notice issued"),
     "notice_list": _l("Put on the notice list"),
     attachments.ADDED: _l("Files attached"),
+    # Telephony's events (app/telephony/events.py): their comment says what happened.
+    "satisfaction": _l("Caller's satisfaction key"),
+    "callback": _l("Call back"),
+    "conference": _l("Three-way call"),
+    "call_transfer": _l("Call transferred"),
 }
+TELEPHONY_EVENTS = frozenset({"satisfaction", "callback", "conference", "call_transfer"})
 # Colours of the timeline's dots: decisions and requests stand out from routine steps.
 EVENT_TONES = {
     "return_request": "warning",
@@ -196,7 +202,8 @@ def _timeline(body: CaseDetail) -> list[dict[str, Any]]:
         texts = [str(data[k]) for k in TEXT_FIELDS if isinstance(data.get(k), str) and data[k]]
         if data.get("comment") and data["comment"] not in texts:
             texts.append(str(data["comment"]))
-        if action in OVERSIGHT_EVENTS and event["comment"] and event["comment"] not in texts:
+        shows_comment = action in OVERSIGHT_EVENTS or action in TELEPHONY_EVENTS
+        if shows_comment and event["comment"] and event["comment"] not in texts:
             texts.append(event["comment"])  # what the urge, order or instruction said
         if action in OVERSIGHT_EVENTS and data.get("auto"):
             notes.append(_("automatic"))

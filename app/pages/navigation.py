@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app.auth import policy
 from app.models import User
+from app.pages.telephony import agents as telephony_agents
 from app.reference import departments
 
 
@@ -47,8 +48,8 @@ MENU: list[NavItem] = [
     NavItem(
         "pages_agents.desk",
         _l("Agent desk"),
-        frozenset({"agent", "dispatcher", "oversight", "admin"}),
-        lambda user: policy.may_work_phone(user) or policy.may_view_agent_board(user),
+        frozenset({"agent", "revisit", "dispatcher", "oversight", "admin"}),
+        telephony_agents.may_open,
     ),
     NavItem("pages_processes.processes", _l("Processes"), frozenset({"designer", "admin"})),
     NavItem("pages_admin.departments", _l("Administration"), frozenset({"admin"})),

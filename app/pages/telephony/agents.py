@@ -1,13 +1,13 @@
 """The agents' desk and the supervisors' board (坐席工作台).
 
-Routes (agents — policy.may_work_phone — see their own desk; supervisors —
-policy.may_view_agent_board — the board of every agent; anyone else: 403):
+Routes (agents — policy.may_work_phone — see their own desk; revisit clerks their phone only;
+supervisors — policy.may_view_agent_board — the board of every agent; anyone else: 403):
     GET  /agents              the page
     GET  /agents/board        the board alone (htmx polls it every few seconds)
     POST /agents/state        my state: ready, away or signed out (busy and wrap-up are the
                               bridge's, shown and never set here)
     POST /agents/groups       sign in to or out of one of my skill groups
-    POST /agents/extension    my phone (PJSIP/agent01)
+    POST /agents/extension    my phone (PJSIP/agent01; agents' and revisit clerks')
 Every form names the agent it was drawn for: a form of another agent is refused on its field,
 as is a state or group the service refuses; nothing changes then (422/403/404).
 """
@@ -50,21 +50,29 @@ class ExtensionForm(FlaskForm):
     endpoint = StringField()
 
 
+def has_phone(user: User) -> bool:
+    """Who has an extension of their own: agents and revisit clerks (as set_extension says)."""
+    return bool(user.role_codes & {policy.AGENT, policy.REVISIT})
+
+
+def may_open(user: User) -> bool:
+    return has_phone(user) or policy.may_view_agent_board(user)
+
+
 def _may_open(user: User) -> tuple[bool, bool]:
-    desk, board = policy.may_work_phone(user), policy.may_view_agent_board(user)
-    if not (desk or board):
+    if not may_open(user):
         raise Forbidden(
             "not_an_agent",
-            "只有坐席和班长可以打开坐席工作台",
-            "Only agents and supervisors open the agent desk",
+            "只有坐席、回访员和班长可以打开坐席工作台",
+            "Only agents, revisit staff and supervisors open the agent desk",
         )
-    return desk, board
+    return policy.may_work_phone(user), policy.may_view_agent_board(user)
 
 
 def _page(errors: dict[str, list[str]] | None = None, status: int = 200, **forms: Any):
     user = signed_in()
     desk, board = _may_open(user)
-    view = service.state_of(user) if desk else None
+    view = service.state_of(user) if has_phone(user) else None
     extension = forms.get("extension") or ExtensionForm(
         formdata=None, agent=user.username, endpoint=(view.endpoint if view else "") or ""
     )
@@ -72,6 +80,7 @@ def _page(errors: dict[str, list[str]] | None = None, status: int = 200, **forms
         render_template(
             "pages/telephony/agents.html",
             me=view,
+            takes_calls=desk,
             board=service.board() if board else None,
             states=STATE_WORDS,
             settable=SETTABLE_STATES,

@@ -27,8 +27,10 @@ from app.cases import queries
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Case, SkillGroup, User
+from app.pages.schema_form import label_of
 from app.pages.session import signed_in
 from app.pages.telephony.common import DIRECTION_WORDS, SATISFACTION_WORDS, field_of, message
+from app.telephony import agents, commands
 from app.telephony import calls as call_service
 
 bp = Blueprint("pages_calls", __name__)
@@ -49,7 +51,7 @@ def panel(
         "directions": DIRECTION_WORDS,
         "satisfaction": SATISFACTION_WORDS,
         "errors": errors or {},
-        "values": request.form.to_dict() if request.method == "POST" else {},
+        "posted": request.form.to_dict() if request.method == "POST" else {},
     }
 
 
@@ -83,8 +85,6 @@ def conference(case_id: int) -> ResponseReturnValue:
     number = request.form.get("number", "").strip()[:NUMBER_MAX]
     leave = request.form.get("leave") == "1"
     try:
-        from app.telephony import commands  # TODO(core slice 2): top-level import
-
         commands.request_conference(user, case, number, leave)
     except DomainError as exc:
         return _refused_on_case(case, "conference", exc, "number")
@@ -99,12 +99,14 @@ def transfer(case_id: int) -> ResponseReturnValue:
     case = queries.get_visible_case(user, str(case_id))
     group = request.form.get("group", "").strip()[:40]
     try:
-        from app.telephony import commands  # TODO(core slice 2): top-level import
-
         commands.request_transfer(user, case, group)
     except DomainError as exc:
         return _refused_on_case(case, "transfer", exc, "group")
-    flash(_("The caller is being transferred to %(group)s.", group=group), "success")
+    name = next(
+        (label_of({"zh": g.name, "en": g.name_en}, g.code) for g in _groups() if g.code == group),
+        group,
+    )
+    flash(_("The caller is being transferred to %(group)s.", group=name), "success")
     return _back(case)
 
 
@@ -115,9 +117,11 @@ def callback(case_id: int) -> ResponseReturnValue:
 
     user = signed_in()
     case = queries.get_visible_case(user, str(case_id))
+    if policy.may_call_back(user, case) and agents.state_of(user).endpoint is None:
+        # The bridge would ring PJSIP/<username>, a phone that may not be the clerk's.
+        text = _("Set your extension first (Agent desk → My phone): the call starts at your phone.")
+        return render_revisit(callback_errors={case.id: text}, status=422)
     try:
-        from app.telephony import commands  # TODO(core slice 2): top-level import
-
         commands.request_callback(user, case)
     except DomainError as exc:
         if exc.status == 404 and exc.code == "case_not_found":

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.clock import clock
 from app.extensions import db
-from app.models import User
+from app.models import Case, User
 from app.telephony import agents
 from app.timefmt import to_rfc3339
 from tests.conftest import snapshot
@@ -155,3 +155,26 @@ def test_the_revisit_clerk_calls_back(api, dept, desk, bridge_api):
     (sent,) = bridge_api.commands()
     assert sent["kind"] == "callback" and sent["case_id"] == case["id"]
     assert sent["clerk_endpoint"] == "PJSIP/revisit01" and sent["citizen_number"] == "13700000001"
+
+
+def test_callback_refused_for_a_case_without_phone_or_another_role(app, api, dept, bridge_api):
+    case = replied(api, dept)
+    clerk = user_named("revisit")
+    agents.set_extension(clerk, "PJSIP/revisit01", by=clerk)
+    row = db.session.get(Case, case["id"])
+    row.citizen_phone = ""  # a case that came without a number (a letter, the web)
+    db.session.commit()
+    client = signed_in(app, "revisit")
+    token = csrf_of(client.get("/revisit").get_data(as_text=True))
+    before = snapshot()
+    resp = client.post(f"/cases/{case['id']}/calls/callback", data={"csrf_token": token})
+    assert resp.status_code == 422
+    assert 'data-testid="error-callback"' in resp.get_data(as_text=True)
+    # An agent is no revisit clerk: refused (the error page), nothing asked of the phone.
+    agent = signed_in(app, "agent")
+    token = csrf_of(agent.get("/agents").get_data(as_text=True))
+    assert agent.post(
+        f"/cases/{case['id']}/calls/callback", data={"csrf_token": token}
+    ).status_code in (403, 404)
+    assert snapshot() == before
+    assert bridge_api.commands() == []
