@@ -124,6 +124,9 @@ def test_who_opens_the_desk(app, seat):
     seat("agent", "general")
     assert signed_in(app, "agent").get("/agents").status_code == 200
     assert signed_in(app, "east_urban_handler").get("/agents").status_code == 403
+    # A revisit clerk sets their phone here, and has no state or groups to set.
+    html = signed_in(app, "revisit").get("/agents").get_data(as_text=True)
+    assert 'data-testid="extension-form"' in html and 'data-testid="state-form"' not in html
     assert signed_in(app, "east_urban_handler").get("/agents/board").status_code == 403
     html = signed_in(app, "agent").get("/").get_data(as_text=True)
     assert 'href="/agents"' in html

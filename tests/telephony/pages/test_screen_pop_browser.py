@@ -98,3 +98,22 @@ def test_a_bad_call_id_in_the_address_is_no_call(app, api, seat, desk):
     page.goto("/intake?phone=13800001111&call=<script>")
     expect(page.get_by_test_id("incoming-call")).to_have_count(0)
     assert page.locator("input[name=call]").count() == 0
+
+
+def test_a_call_the_phone_system_never_reported_is_not_linked(app):
+    """The case stands (the caller was heard); the agent is told the call is not linked."""
+    from tests.helpers import INTAKE
+    from tests.pages.conftest import csrf_of
+    from tests.pages.inbox_helpers import signed_in
+
+    client = signed_in(app, "agent")
+    html = client.get("/intake?phone=13800001111&call=1795381699.1").get_data(as_text=True)
+    assert 'data-testid="incoming-call"' in html
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+    form = {**INTAKE, "csrf_token": csrf_of(html), "idempotency_key": key, "call": "1795381699.1"}
+    resp = client.post("/intake", data=form)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'data-testid="case-number"' in body
+    assert 'data-testid="call-not-linked"' in body
+    db.session.expire_all()
+    assert db.session.scalar(select(CallRecord).filter_by(channel_id="1795381699.1")) is None
