@@ -27,7 +27,7 @@ from app.auth import policy
 from app.errors import DomainError, Forbidden
 from app.models import User
 from app.pages.session import signed_in
-from app.pages.telephony.common import SETTABLE_STATES, STATE_WORDS, message
+from app.pages.telephony.common import SETTABLE_STATES, message, state_words
 from app.telephony import agents as service
 
 bp = Blueprint("pages_agents", __name__)
@@ -82,7 +82,7 @@ def _page(errors: dict[str, list[str]] | None = None, status: int = 200, **forms
             me=view,
             takes_calls=desk,
             board=service.board() if board else None,
-            states=STATE_WORDS,
+            states=state_words(),
             settable=SETTABLE_STATES,
             extension_form=extension,
             errors=errors or {},
@@ -119,7 +119,7 @@ def board() -> ResponseReturnValue:
             "not_a_supervisor", "只有班长可以查看坐席状态板", "Only supervisors see the agent board"
         )
     return render_template(
-        "pages/telephony/agents_board.html", board=service.board(), states=STATE_WORDS
+        "pages/telephony/agents_board.html", board=service.board(), states=state_words()
     )
 
 
@@ -135,7 +135,7 @@ def set_state() -> ResponseReturnValue:
         service.set_state(user, form.state.data, by=user)
     except DomainError as exc:
         return _refused("state", message(exc), exc.status)
-    flash(_("Your state is now: %(state)s.", state=STATE_WORDS[str(form.state.data)]), "success")
+    flash(_("Your state is now: %(state)s.", state=state_words()[str(form.state.data)]), "success")
     return redirect(url_for(".desk"), code=303)
 
 

@@ -20,16 +20,20 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from app.auth import policy
 from app.cases import queries
 from app.errors import DomainError
-from app.extensions import db
-from app.models import Case, SkillGroup, User
-from app.pages.schema_form import label_of
+from app.models import Case, User
 from app.pages.session import signed_in
-from app.pages.telephony.common import DIRECTION_WORDS, SATISFACTION_WORDS, field_of, message
+from app.pages.telephony.common import (
+    DIRECTION_WORDS,
+    SATISFACTION_WORDS,
+    field_of,
+    group_name,
+    message,
+    skill_groups,
+)
 from app.telephony import agents, commands
 from app.telephony import calls as call_service
 
@@ -47,18 +51,12 @@ def panel(
     return {
         "calls": call_service.of_case(case),
         "live": live if on_this_case else None,
-        "groups": _groups() if on_this_case else [],
+        "groups": skill_groups() if on_this_case else [],
         "directions": DIRECTION_WORDS,
         "satisfaction": SATISFACTION_WORDS,
         "errors": errors or {},
         "posted": request.form.to_dict() if request.method == "POST" else {},
     }
-
-
-def _groups() -> list[SkillGroup]:
-    return list(
-        db.session.scalars(select(SkillGroup).where(SkillGroup.active).order_by(SkillGroup.code))
-    )
 
 
 def _refused_on_case(case: Case, form: str, exc: DomainError, default_field: str):
@@ -102,11 +100,7 @@ def transfer(case_id: int) -> ResponseReturnValue:
         commands.request_transfer(user, case, group)
     except DomainError as exc:
         return _refused_on_case(case, "transfer", exc, "group")
-    name = next(
-        (label_of({"zh": g.name, "en": g.name_en}, g.code) for g in _groups() if g.code == group),
-        group,
-    )
-    flash(_("The caller is being transferred to %(group)s.", group=name), "success")
+    flash(_("The caller is being transferred to %(group)s.", group=group_name(group)), "success")
     return _back(case)
 
 

@@ -17,16 +17,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.auth import policy
 from app.errors import DomainError, Forbidden
-from app.extensions import db
-from app.models import SkillGroup
 from app.pages.schema_form import label_of
 from app.pages.session import login_manager, signed_in
 from app.pages.telephony import ivr_form
-from app.pages.telephony.common import message
+from app.pages.telephony.common import message, skill_groups
 from app.telephony import ivr as service
 
 bp = Blueprint("pages_ivr", __name__, url_prefix="/admin/ivr")
@@ -44,12 +41,6 @@ def _telephony_administrators_only():
     return None
 
 
-def _groups() -> list[SkillGroup]:
-    return list(
-        db.session.scalars(select(SkillGroup).where(SkillGroup.active).order_by(SkillGroup.code))
-    )
-
-
 def _page(editor: ivr_form.Editor, note: str = "", status: int = 200):
     current = service.current()
     return (
@@ -58,7 +49,7 @@ def _page(editor: ivr_form.Editor, note: str = "", status: int = 200):
             editor=editor,
             actions=ivr_form.ACTIONS,
             closed_actions=ivr_form.CLOSED_ACTIONS,
-            groups=_groups(),
+            groups=skill_groups(),
             current=current,
             versions=service.versions(),
             note=note,
