@@ -132,6 +132,11 @@ def test_commands_refused_without_a_live_call(app, api, seat, bridge_api):
         ).status_code
         == 404
     )
+    # A user who does not see the case: the 404 page, as for a missing case.
+    other = signed_in(app, "east_urban_handler")
+    token = csrf_of(other.get("/").get_data(as_text=True))
+    path = f"/cases/{case['id']}/calls/conference"
+    assert other.post(path, data={"number": "12319", "csrf_token": token}).status_code == 404
     assert snapshot() == before
     assert bridge_api.commands() == []
 

@@ -124,6 +124,17 @@ def test_each_bad_field_is_marked_on_its_input(app, skill_groups):
         ({"working_days": "8 to 8"}, "working_days"),
         ({"root": "nosuch"}, "root"),
         ({"menu-0-opt-1-key": "1", "menu-0-opt-1-action": "voicemail"}, "menu-0-opt-1-key"),
+        (
+            {
+                "menu-0-opt-1-key": "5",
+                "menu-0-opt-1-action": "announcement",
+                "menu-0-opt-1-target": "minqing/hours",
+                "menu-0-opt-1-next": "gone",
+            },
+            "menu-0-opt-1-next",
+        ),
+        ({"menu-0-opt-0-action": "transfer", "menu-0-opt-0-target": "110a"}, "menu-0-opt-0-target"),
+        ({"closed_action": "explode"}, "closed_action"),
     ]
     for change, name in bad:
         status, html = _post(client, {**BASE, **change})
