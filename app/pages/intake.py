@@ -61,7 +61,7 @@ MERGED = {
 TYPED_LIMITS = {"citizen_phone": 20, "citizen_address": 255, "content": 2000}
 _OPENAPI = "minqing.pages.openapi"
 # An Asterisk channel id, as the telephony API takes it (anything else: no call to link).
-CHANNEL_ID = re.compile(r"^[A-Za-z0-9._-]{1,150}$")
+CHANNEL_ID = re.compile(calls.CHANNEL_PATTERN)
 
 
 def _call_of(raw: str | None) -> str:
