@@ -26,7 +26,7 @@ from wtforms import HiddenField, StringField
 from app.auth import policy
 from app.errors import DomainError, Forbidden
 from app.models import User
-from app.pages.session import signed_in
+from app.pages.session import passive_request, signed_in
 from app.pages.telephony.common import SETTABLE_STATES, message, state_words
 from app.telephony import agents as service
 
@@ -114,10 +114,8 @@ def desk() -> ResponseReturnValue:
 @bp.get("/agents/board")
 @login_required
 def board() -> ResponseReturnValue:
-    if not policy.may_view_agent_board(signed_in()):
-        raise Forbidden(
-            "not_a_supervisor", "只有班长可以查看坐席状态板", "Only supervisors see the agent board"
-        )
+    policy.check_view_agent_board(signed_in())
+    passive_request()  # the page polls by itself: not the user's activity (idle timeout)
     return render_template(
         "pages/telephony/agents_board.html", board=service.board(), states=state_words()
     )

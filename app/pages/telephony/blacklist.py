@@ -21,7 +21,7 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from app.auth import policy
-from app.errors import DomainError, Forbidden
+from app.errors import DomainError
 from app.pages.session import login_manager, signed_in
 from app.pages.telephony.common import field_of, message
 from app.telephony import blacklist as service
@@ -45,12 +45,7 @@ class EntryForm(FlaskForm):
 def _telephony_administrators_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not policy.may_manage_telephony(signed_in()):
-        raise Forbidden(
-            "not_telephony_admin",
-            "只有管理员可以管理黑名单",
-            "Only administrators manage the blacklist",
-        )
+    policy.check_manage_telephony(signed_in())  # 403 page otherwise
     return None
 
 

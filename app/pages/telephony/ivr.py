@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import policy
-from app.errors import DomainError, Forbidden
+from app.errors import DomainError
 from app.pages.schema_form import label_of
 from app.pages.session import login_manager, signed_in
 from app.pages.telephony import ivr_form
@@ -34,10 +34,7 @@ NOTE_MAX = 200
 def _telephony_administrators_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not policy.may_manage_telephony(signed_in()):
-        raise Forbidden(
-            "not_telephony_admin", "只有管理员可以修改语音导航", "Only administrators edit the IVR"
-        )
+    policy.check_manage_telephony(signed_in())  # 403 page otherwise
     return None
 
 

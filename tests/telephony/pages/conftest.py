@@ -16,11 +16,12 @@ from app.telephony.account import service_account
 from tests.pages.conftest import CHROMIUM, desk, live_server, page, sign_in  # noqa: F401
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     """Debian's Chromium through Playwright, as tests/pages' `browser`. A thread runs one sync
     Playwright at a time: when tests/pages' session browser runs already (the whole suite),
-    this directory borrows it; else it starts its own."""
+    this package borrows it; else it starts its own and stops it after its last test, before
+    tests/pages may start theirs."""
     from playwright.sync_api import Browser, sync_playwright
 
     running = [o for o in gc.get_objects() if isinstance(o, Browser) and o.is_connected()]
