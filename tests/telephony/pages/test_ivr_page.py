@@ -87,6 +87,15 @@ def test_a_refused_menu_is_marked_and_nothing_saved(skill_groups, desk):
     assert page.locator("input[value=nowhere]").count() == 1
     screenshot(page, "telephony-ivr-refused")
     assert version_count() == count and snapshot() == before
+    # The administrator removes the two bad keys, corrects the prompt and saves.
+    root = page.locator("[data-menu]").first
+    for key in ("7", "6"):
+        root.locator(f"tr:has(input[name$='-key'][value='{key}'])").get_by_role("button").click()
+    root.locator("input[name$='-prompt']").fill("minqing/welcome")
+    page.get_by_test_id("save-ivr").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert version_count() == count + 1
+    assert set(ivr.current().document["menus"]["main"]["options"]) == {"1", "2", "3", "4", "0"}
 
 
 def _post(client, form: dict) -> tuple[int, str]:
