@@ -34,6 +34,7 @@ from app.pages import (
     reports,
     revisit,
     session,
+    telephony,
     timing,
     wallboard,
 )
@@ -65,4 +66,5 @@ def init_pages(app: Flask) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(wallboard.bp)
     app.register_blueprint(monthly_reports.bp)
+    telephony.init_telephony_pages(app)
     messages.init_messages(app)

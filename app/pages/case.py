@@ -49,6 +49,7 @@ from app.pages import actions, oversight_case
 from app.pages.listing import CHANNELS, PRIORITIES, RESULTS, countdown_text, word
 from app.pages.schema_form import label_of
 from app.pages.session import signed_in
+from app.pages.telephony import calls as case_calls
 from app.processes import case_diagram
 from app.vocabulary import REPLIED
 
@@ -89,7 +90,13 @@ EVENT_LABELS: dict[str, Any] = {
     "notice": _l("Notice issued"),
     "notice_list": _l("Put on the notice list"),
     attachments.ADDED: _l("Files attached"),
+    # Telephony's events (app/telephony/events.py): their comment says what happened.
+    "satisfaction": _l("Caller's satisfaction key"),
+    "callback": _l("Call back"),
+    "conference": _l("Three-way call"),
+    "call_transfer": _l("Call transferred"),
 }
+TELEPHONY_EVENTS = frozenset({"satisfaction", "callback", "conference", "call_transfer"})
 # Colours of the timeline's dots: decisions and requests stand out from routine steps.
 EVENT_TONES = {
     "return_request": "warning",
@@ -195,7 +202,8 @@ def _timeline(body: CaseDetail) -> list[dict[str, Any]]:
         texts = [str(data[k]) for k in TEXT_FIELDS if isinstance(data.get(k), str) and data[k]]
         if data.get("comment") and data["comment"] not in texts:
             texts.append(str(data["comment"]))
-        if action in OVERSIGHT_EVENTS and event["comment"] and event["comment"] not in texts:
+        shows_comment = action in OVERSIGHT_EVENTS or action in TELEPHONY_EVENTS
+        if shows_comment and event["comment"] and event["comment"] not in texts:
             texts.append(event["comment"])  # what the urge, order or instruction said
         if action in OVERSIGHT_EVENTS and data.get("auto"):
             notes.append(_("automatic"))
@@ -256,6 +264,7 @@ def _render(
     upload_errors: list[str] | None = None,
     status: int = 200,
     oversight_errors: dict[str, dict[str, str]] | None = None,
+    call_errors: dict[str, dict[str, str]] | None = None,
 ):
     user = signed_in()
     now = clock.now()
@@ -286,15 +295,21 @@ def _render(
         may_attach=attachments.may_attach(offered),
         upload_errors=upload_errors or [],
         oversight=oversight_case.panel(user, case, oversight_errors),
+        calls=case_calls.panel(user, case, call_errors),
     )
     return html, status
 
 
 def render_case(
-    case: Case, *, oversight_errors: dict[str, dict[str, str]] | None = None, status: int = 200
+    case: Case,
+    *,
+    oversight_errors: dict[str, dict[str, str]] | None = None,
+    call_errors: dict[str, dict[str, str]] | None = None,
+    status: int = 200,
 ):
-    """The page, with a refused oversight form's field marked (app/pages/oversight_case.py)."""
-    return _render(case, status=status, oversight_errors=oversight_errors)
+    """The page, with a refused oversight form's field marked (app/pages/oversight_case.py)
+    or a refused call command's (app/pages/telephony/calls.py)."""
+    return _render(case, status=status, oversight_errors=oversight_errors, call_errors=call_errors)
 
 
 @bp.get("/cases/<ref>")

@@ -11,11 +11,16 @@ to dispatch; mark it confidential (保密); or merge the call into a likely repe
 
 The form carries an idempotency key made when it was drawn: submitted twice (a reload, a double
 click), it makes one case, and the second answer says so.
+
+Opened by a call's screen pop (`&call=<channel id>`, app/static/messages.js), the page says so
+(来电, the number and its earlier cases) and the case registered is linked to the call record
+(app/telephony/calls.py link_case).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -37,6 +42,7 @@ from app.extensions import api, db
 from app.models import Category
 from app.pages.schema_form import check, errors_by_field, fields_of, label_of, read_form
 from app.pages.session import signed_in
+from app.telephony import calls
 
 bp = Blueprint("pages_intake", __name__)
 
@@ -54,6 +60,13 @@ MERGED = {
 # Read by the htmx repeat check: at most this much of each field (the form's own limits).
 TYPED_LIMITS = {"citizen_phone": 20, "citizen_address": 255, "content": 2000}
 _OPENAPI = "minqing.pages.openapi"
+# An Asterisk channel id, as the telephony API takes it (anything else: no call to link).
+CHANNEL_ID = re.compile(calls.CHANNEL_PATTERN)
+
+
+def _call_of(raw: str | None) -> str:
+    raw = (raw or "").strip()
+    return raw if CHANNEL_ID.match(raw) else ""
 
 
 # --- The schemas, from the OpenAPI document --------------------------------------------------
@@ -96,7 +109,12 @@ def intake_schema() -> dict[str, Any]:
 def form() -> ResponseReturnValue:
     policy.check_accept(signed_in())
     phone = request.args.get("phone", "").strip()[: TYPED_LIMITS["citizen_phone"]]
-    return _render({"channel": "phone", "citizen_phone": phone}, {}, 200)
+    values = {
+        "channel": "phone",
+        "citizen_phone": phone,
+        "call": _call_of(request.args.get("call")),
+    }
+    return _render(values, {}, 200)
 
 
 @bp.post("/intake")
@@ -132,12 +150,21 @@ def accept() -> ResponseReturnValue:
             )
             return _render(values, {"_form": [message]}, exc.status)
         return _render(values, _refusal(exc, schema), exc.status)
+    call = _call_of(values.get("call"))
+    link_error = ""
+    if call:
+        try:
+            calls.link_case(call, case, by=user)
+        except DomainError as exc:  # the case stands; the agent is told the call is not linked
+            link_error = _message(exc)
     html = render_template(
         "pages/intake_done.html",
         case=case,
         password=password,
         created=created,
         status=status_words(case, clock.now()),
+        call=call,
+        link_error=link_error,
     )
     # The query password is shown once: kept by no cache.
     return html, 200, {"Cache-Control": "no-store"}
@@ -202,6 +229,7 @@ def _render(
         marked=any(name != "_form" for name in errors),
         idempotency_key=values.get("idempotency_key") or _new_key(),
         phone=phone,
+        call=_call_of(values.get("call")),
         history=contacts.caller_history(user, phone),
         repeats=_repeats(user, values),
     )

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app.auth import policy
 from app.models import User
+from app.pages.telephony import agents as telephony_agents
 from app.reference import departments
 
 
@@ -44,8 +45,15 @@ MENU: list[NavItem] = [
         frozenset({"oversight", "admin", "dispatcher", "agent"}),
         policy.may_view_wallboard,
     ),
+    NavItem(
+        "pages_agents.desk",
+        _l("Agent desk"),
+        frozenset({"agent", "revisit", "dispatcher", "oversight", "admin"}),
+        telephony_agents.may_open,
+    ),
     NavItem("pages_processes.processes", _l("Processes"), frozenset({"designer", "admin"})),
     NavItem("pages_admin.departments", _l("Administration"), frozenset({"admin"})),
+    NavItem("pages_ivr.editor", _l("Telephony"), frozenset({"admin"}), policy.may_manage_telephony),
     NavItem("pages_api_docs.docs", _l("API docs"), frozenset({"designer", "admin"})),
 ]
 
