@@ -55,8 +55,15 @@ from app.models import (
     WorkflowInstance,
 )
 from app.seed.city import seed_city
+from tests.browser import (  # noqa: F401  the browser fixtures, for every package
+    PASSWORD,
+    browser,
+    desk,
+    live_server,
+    page,
+    sign_in,
+)
 
-PASSWORD = "test-pass"
 CASE_TABLES = (
     SavedReport,  # custom reports (app/reports/custom.py)
     AgentState,  # telephony: states point at calls, calls at cases

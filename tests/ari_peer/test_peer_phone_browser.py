@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 
 import anyio
-import pytest
+from playwright.sync_api import expect
 
 from ari_peer.testing import Peer
 from tests.ari_peer.peer_helpers import ari
-
-CHROMIUM = os.environ.get("MINQING_CHROMIUM", "/usr/bin/chromium")
 
 
 def run_a_tiny_ivr(peer: Peer, failures: list[BaseException]) -> None:
@@ -33,18 +29,14 @@ def run_a_tiny_ivr(peer: Peer, failures: list[BaseException]) -> None:
         failures.append(exc)
 
 
-def test_a_caller_uses_the_phone_page(peer: Peer) -> None:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"no Chromium at {CHROMIUM}: `make system` installs Debian's chromium")
-    from playwright.sync_api import expect, sync_playwright
-
+def test_a_caller_uses_the_phone_page(peer: Peer, browser) -> None:
     failures: list[BaseException] = []
     app = threading.Thread(target=run_a_tiny_ivr, args=(peer, failures))
     app.start()
     peer.wait_until(lambda: peer.connected)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        page = browser.new_page()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
         page.set_default_timeout(10_000)
         page.goto(peer.url + "phone")
         page.fill("#caller", "13700000007")
@@ -54,7 +46,8 @@ def test_a_caller_uses_the_phone_page(peer: Peer) -> None:
         expect(page.locator("#heard li").nth(1)).to_have_text("sound:minqing/thanks")
         page.click("#hangup")
         expect(page.locator("#state")).to_contain_text("Hung up")
-        browser.close()
+    finally:
+        context.close()
     app.join(timeout=10)
     assert failures == []
     digits = [e["digit"] for e in peer.events if e["type"] == "ChannelDtmfReceived"]

@@ -3,9 +3,6 @@ phone system's bearer token (the bridge's service account) for its API."""
 
 from __future__ import annotations
 
-import gc
-import shutil
-
 import pytest
 from sqlalchemy import select
 
@@ -13,28 +10,6 @@ from app.auth.tokens import issue_token
 from app.extensions import db
 from app.models import SkillGroup, SkillGroupMember, User
 from app.telephony.account import service_account
-from tests.pages.conftest import CHROMIUM, desk, live_server, page, sign_in  # noqa: F401
-
-
-@pytest.fixture(scope="package")
-def browser():
-    """Debian's Chromium through Playwright, as tests/pages' `browser`. A thread runs one sync
-    Playwright at a time: when tests/pages' session browser runs already (the whole suite),
-    this package borrows it; else it starts its own and stops it after its last test, before
-    tests/pages may start theirs."""
-    from playwright.sync_api import Browser, sync_playwright
-
-    running = [o for o in gc.get_objects() if isinstance(o, Browser) and o.is_connected()]
-    if running:
-        yield running[0]
-        return
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"no Chromium at {CHROMIUM}: `make system` installs Debian's chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield chromium
-        chromium.close()
-
 
 # The groups the default IVR menu names (app/telephony/ivr.py DEFAULT_MENU).
 GROUPS = [
