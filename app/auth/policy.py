@@ -395,6 +395,11 @@ def check_read_telephony_config(user: User) -> None:
         )
 
 
+def may_have_phone(user: User) -> bool:
+    """Who has an extension of their own (a phone the bridge rings): agents, revisit clerks."""
+    return bool(user.role_codes & {AGENT, REVISIT})
+
+
 def may_work_phone(user: User) -> bool:
     """Agents: take calls (states, skill groups), conference and transfer their live call."""
     return AGENT in user.role_codes

@@ -87,12 +87,17 @@ class Offered:
     ring_seconds: int
 
 
-def endpoint_of(user: User) -> str:
-    """The phone the bridge dials for the user: their extension, else PJSIP/<username>."""
-    found = db.session.scalar(
+def extension_of(user: User) -> str | None:
+    """The extension the user set (or an administrator set for them); None: none."""
+    return db.session.scalar(
         select(PhoneExtension.endpoint).where(PhoneExtension.user_id == user.id)
     )
-    return found or f"PJSIP/{user.username}"
+
+
+def endpoint_of(user: User) -> str:
+    """The phone the bridge dials for an agent: their extension, else PJSIP/<username> (a
+    seat's phone named after its login, as the demo's are)."""
+    return extension_of(user) or f"PJSIP/{user.username}"
 
 
 # --- the bridge: offering a call, a phone not answered -------------------------------------
@@ -457,7 +462,7 @@ def set_extension(user: User, endpoint: str, by: User, client_ip: str = "") -> A
     """The user's phone ("PJSIP/agent01"; "" removes it), committed and audited. Agents and
     revisit clerks set their own; administrators anyone's. 422 `invalid_endpoint`; another
     user's phone: 409 `endpoint_taken`."""
-    if not (user.role_codes & {policy.AGENT, policy.REVISIT}):
+    if not policy.may_have_phone(user):
         raise Invalid(
             "not_a_phone_user",
             "只有坐席和回访员有分机",

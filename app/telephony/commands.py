@@ -100,16 +100,25 @@ def _add(kind: str, case: Case, user: User, payload: dict[str, Any]) -> CommandV
 @atomic
 def request_callback(user: User, case: Case) -> CommandView:
     """The revisit page's 回访电话: the bridge calls the clerk's phone, then the citizen.
-    403 for whoever may not call back about the case; 422 `no_citizen_phone`; 409
-    `command_pending` while the previous callback of the case is not finished."""
+    403 for whoever may not call back about the case; 422 `no_extension` (the call starts at
+    the clerk's own phone, which must be known: ringing a guessed one could ring a stranger's
+    desk) and `no_citizen_phone`; 409 `command_pending` while the previous callback of the case
+    is not finished."""
     policy.check_call_back(user, case)
+    clerk_endpoint = agents.extension_of(user)
+    if clerk_endpoint is None:
+        raise Invalid(
+            "no_extension",
+            "请先在坐席工作台设置您的分机：回访电话从您的话机拨出",
+            "Set your extension first (Agent desk → My phone): the call starts at your phone.",
+        )
     number = re.sub(r"[^0-9]", "", case.citizen_phone or "")
     if not NUMBER.fullmatch(number):
         raise Invalid(
             "no_citizen_phone", "工单没有可拨打的市民电话", "The case has no phone number to call"
         )
     _pending(case, CALLBACK_COMMAND)
-    payload = {"clerk_endpoint": agents.endpoint_of(user), "citizen_number": number}
+    payload = {"clerk_endpoint": clerk_endpoint, "citizen_number": number}
     return _add(CALLBACK_COMMAND, case, user, payload)
 
 

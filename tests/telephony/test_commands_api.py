@@ -15,7 +15,7 @@ from app.clock import clock
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Case, CaseEvent
-from app.telephony import commands
+from app.telephony import agents, commands
 from tests.conftest import snapshot
 from tests.telephony.conftest import NOW, at, put_call
 
@@ -25,6 +25,23 @@ CH = "1795381636.40"
 @pytest.fixture
 def case(api, now):
     return db.session.get(Case, api.create()["id"])
+
+
+@pytest.fixture(autouse=True)
+def clerk_phone(user):
+    """The revisit clerk's own phone, where a callback starts."""
+    clerk = user("revisit")
+    agents.set_extension(clerk, "PJSIP/revisit", by=clerk)
+
+
+def test_a_callback_needs_the_clerks_own_phone(case, user):
+    clerk = user("revisit")
+    agents.set_extension(clerk, "", by=clerk)
+    before = snapshot()
+    with pytest.raises(DomainError) as refused:
+        commands.request_callback(clerk, case)
+    assert (refused.value.code, refused.value.status) == ("no_extension", 422)
+    assert snapshot() == before  # no command: nobody's phone rings
 
 
 def poll(client, headers, wait=0):

@@ -50,13 +50,8 @@ class ExtensionForm(FlaskForm):
     endpoint = StringField()
 
 
-def has_phone(user: User) -> bool:
-    """Who has an extension of their own: agents and revisit clerks (as set_extension says)."""
-    return bool(user.role_codes & {policy.AGENT, policy.REVISIT})
-
-
 def may_open(user: User) -> bool:
-    return has_phone(user) or policy.may_view_agent_board(user)
+    return policy.may_have_phone(user) or policy.may_view_agent_board(user)
 
 
 def _may_open(user: User) -> tuple[bool, bool]:
@@ -72,7 +67,7 @@ def _may_open(user: User) -> tuple[bool, bool]:
 def _page(errors: dict[str, list[str]] | None = None, status: int = 200, **forms: Any):
     user = signed_in()
     desk, board = _may_open(user)
-    view = service.state_of(user) if has_phone(user) else None
+    view = service.state_of(user) if policy.may_have_phone(user) else None
     extension = forms.get("extension") or ExtensionForm(
         formdata=None, agent=user.username, endpoint=(view.endpoint if view else "") or ""
     )

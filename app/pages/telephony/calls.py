@@ -34,8 +34,8 @@ from app.pages.telephony.common import (
     message,
     skill_groups,
 )
-from app.telephony import agents, commands
 from app.telephony import calls as call_service
+from app.telephony import commands
 
 bp = Blueprint("pages_calls", __name__)
 NUMBER_MAX = 20
@@ -111,10 +111,6 @@ def callback(case_id: int) -> ResponseReturnValue:
 
     user = signed_in()
     case = queries.get_visible_case(user, str(case_id))
-    if policy.may_call_back(user, case) and agents.state_of(user).endpoint is None:
-        # The bridge would ring PJSIP/<username>, a phone that may not be the clerk's.
-        text = _("Set your extension first (Agent desk → My phone): the call starts at your phone.")
-        return render_revisit(callback_errors={case.id: text}, status=422)
     try:
         commands.request_callback(user, case)
     except DomainError as exc:
