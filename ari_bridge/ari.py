@@ -19,6 +19,7 @@ asyncari's traits this module designs around:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import urllib.parse
@@ -52,6 +53,11 @@ class _Client(Client):
     """asyncari's client, telling us when its events WebSocket has ended (it says nothing)."""
 
     ended: anyio.Event
+
+    async def _init(self, *args: Any, **kwargs: Any) -> None:
+        await super()._init(*args, **kwargs)
+        # Listen before the WebSocket opens, so no event of the first moments is missed.
+        self.__aiter__()
 
     async def _run(self, evt: anyio.Event | None = None) -> None:
         try:
@@ -169,8 +175,9 @@ class Ari:
                     self.connections += 1
                     log.info("ARI connected to %s (app %s)", self.url, self.app)
                     try:
-                        await self._resume()
                         self.connected.set()
+                        # Not awaited here: the reader below must keep taking events.
+                        resume = asyncio.get_running_loop().create_task(self._resume())
                         while True:
                             try:
                                 msg = await reader.__anext__()
@@ -181,16 +188,22 @@ class Ari:
                     finally:
                         self.connected.clear()
                         self.client = None
+                        resume.cancel()
                         tg.cancel_scope.cancel()
             log.warning("ARI events WebSocket closed")
         finally:
-            await http.close()
+            with contextlib.suppress(Exception):
+                await http.close()
 
     async def _resume(self) -> None:
         """After (re)connecting: the channels Asterisk still has, for the calls to check."""
         if self.on_reconnect is None:
             return
-        live = await self.request("channels", "list")
+        try:
+            live = await self.request("channels", "list")
+        except (AriError, AriUnavailable) as exc:
+            log.warning("after connecting: channels not listed: %s", exc)
+            return
         ids = {ch.id for ch in live or []}
         await self.on_reconnect(ids)
 
