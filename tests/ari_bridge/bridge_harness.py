@@ -191,3 +191,85 @@ def eventually(check: Callable[[], Any], timeout: float = 10.0, every: float = 0
             return value
         time.sleep(every)
     raise AssertionError(f"not within {timeout} s (last: {value!r})")
+
+
+# -- the web app's side of a scenario (through its services, as the pages would) ----------
+
+
+def bridge_token(app: Any) -> str:
+    """A fresh token of the bridge's account, exactly as `flask telephony token` prints it."""
+    result = app.test_cli_runner().invoke(args=["telephony", "token"])
+    assert result.exit_code == 0, result.output
+    return result.output.strip().splitlines()[-1]
+
+
+def user_named(username: str, roles: tuple[str, ...] = ("agent",)) -> Any:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Department, User
+    from app.seed.org import add_user
+
+    user = db.session.scalar(select(User).filter_by(username=username))
+    if user is None:
+        city = db.session.scalars(select(Department).filter_by(code="city")).one()
+        user = add_user(username, city, list(roles))
+        db.session.commit()
+    return user
+
+
+def skill_group(code: str, name: str = "") -> None:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import SkillGroup
+
+    if db.session.scalar(select(SkillGroup).filter_by(code=code)) is None:
+        db.session.add(SkillGroup(code=code, name=name or code, name_en=code))
+        db.session.commit()
+
+
+def seat(username: str, endpoint: str, groups: dict[str, int]) -> Any:
+    """An agent with a phone, a member of these groups (code -> level), signed in, ready."""
+    from app.extensions import db
+    from app.models import SkillGroup, SkillGroupMember
+    from app.telephony import agents
+
+    user = user_named(username)
+    for code, level in groups.items():
+        skill_group(code)
+        group = db.session.query(SkillGroup).filter_by(code=code).one()
+        if db.session.get(SkillGroupMember, (group.id, user.id)) is None:
+            db.session.add(SkillGroupMember(skill_group_id=group.id, user_id=user.id, level=level))
+    db.session.commit()
+    agents.set_extension(user, endpoint, user)
+    agents.sign_in_groups(user, list(groups))
+    agents.set_state(user, "ready", user)
+    return user
+
+
+def save_menu(menus: dict[str, Any], schedule: dict[str, Any] | None = None,
+              root: str = "main") -> None:  # fmt: skip
+    from app.telephony import ivr
+
+    document = {"root": root, "menus": menus}
+    ivr.save(document, schedule or OPEN_ALL_DAY, user_named("admin", ("admin",)), note="test")
+
+
+OPEN_ALL_DAY = {
+    "working_days": [["00:00", "24:00"]],
+    "rest_days": [["00:00", "24:00"]],
+    "closed_prompt": "minqing/closed",
+    "closed_action": "voicemail",
+}
+
+
+def call_record(channel_id: str) -> Any:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import CallRecord
+
+    db.session.expire_all()
+    db.session.rollback()
+    return db.session.scalar(select(CallRecord).filter_by(channel_id=channel_id))
