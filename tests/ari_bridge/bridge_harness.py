@@ -10,6 +10,7 @@ This directory has no __init__.py on purpose: as a package it would be named `ar
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -63,10 +64,8 @@ class LiveWeb:
             listener.close()
         with self._lock:
             for sock in list(self._open):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 sock.close()
             self._open.clear()
 
@@ -97,10 +96,8 @@ class LiveWeb:
             pass
         finally:
             for sock in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             with self._lock:
                 self._open.discard(src)
                 self._open.discard(dst)
@@ -231,9 +228,10 @@ def skill_group(code: str, name: str = "") -> None:
 
 def seat(username: str, endpoint: str, groups: dict[str, int]) -> Any:
     """An agent with a phone, a member of these groups (code -> level), signed in, ready."""
+    from app.telephony import agents
+
     from app.extensions import db
     from app.models import SkillGroup, SkillGroupMember
-    from app.telephony import agents
 
     user = user_named(username)
     for code, level in groups.items():

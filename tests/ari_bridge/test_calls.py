@@ -4,15 +4,7 @@ agent's phone does, and what the database holds afterwards."""
 
 from __future__ import annotations
 
-import pytest
 from bridge_harness import (
-    APP,
-    ARI_PASSWORD,
-    ARI_USER,
-    LiveWeb,
-    RunningBridge,
-    bridge_settings,
-    bridge_token,
     call_record,
     eventually,
     save_menu,
@@ -22,7 +14,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AgentState, CallRecord
-from ari_peer.testing import Peer
 
 CALLER = "13800000000"
 WELCOME = "sound:minqing/welcome"
@@ -43,48 +34,6 @@ MENU = {
         "options": {"1": {"action": "announcement", "sound": "minqing/hours", "next": None}},
     },
 }
-
-
-@pytest.fixture(scope="session")
-def web(app):
-    live = LiveWeb(app)
-    yield live
-    live.close()
-
-
-@pytest.fixture
-def peer():
-    with Peer(user=ARI_USER, password=ARI_PASSWORD, app=APP) as running:
-        running.sound_seconds = 0.02
-        yield running
-
-
-@pytest.fixture
-def telephony(app):
-    """Quick settings for tests: short rings, no wrap-up wait."""
-    app.config.update(TELEPHONY_RING_SECONDS=2, TELEPHONY_WRAP_UP_SECONDS=0)
-
-
-@pytest.fixture
-def start_bridge(app, peer, web, tmp_path, telephony):
-    token = bridge_token(app)
-    running: list[RunningBridge] = []
-
-    def start(spool=None, web_url: str | None = None) -> RunningBridge:
-        settings = bridge_settings(peer.url, web_url or web.url, token,
-                                   spool or tmp_path / "spool.sqlite")  # fmt: skip
-        bridge = RunningBridge(settings)
-        running.append(bridge)
-        bridge.wait_connected()
-        service = bridge.service
-        assert service is not None
-        eventually(lambda: bridge.call(lambda: service.keeper.current is not None))
-        return bridge
-
-    yield start
-    for bridge in running:
-        bridge.stop()
-    web.up()
 
 
 def heard(peer, channel):
@@ -121,9 +70,13 @@ def test_menu_to_a_queue_an_agent_answers_then_the_survey(peer, start_bridge):
     wait_heard(peer, ch, "minqing/welcome")
     peer.press(ch, "1")
     leg = eventually(lambda: agent_leg(peer, ch))
+
     # The agent's phone answered and talks with the caller in one bridge.
-    eventually(lambda: (peer.channel(ch) or {}).get("bridge")
-               and peer.channel(ch)["bridge"] == (peer.channel(leg) or {}).get("bridge"))  # fmt: skip
+    def together():
+        caller_side, agent_side = peer.channel(ch) or {}, peer.channel(leg) or {}
+        return caller_side.get("bridge") and caller_side["bridge"] == agent_side.get("bridge")
+
+    eventually(together)
     rec = record_where(ch, lambda r: r.answered_at is not None)
     assert rec.caller == CALLER and rec.called == "12345" and rec.direction == "inbound"
     assert rec.skill_group.code == "general" if hasattr(rec, "skill_group") else True
@@ -224,7 +177,6 @@ def test_agent_does_not_answer_the_next_agent_does(peer, start_bridge):
 
 def test_blacklisted_number_is_refused(peer, start_bridge):
     from app.telephony import blacklist
-
     from bridge_harness import user_named
 
     save_menu(MENU)

@@ -31,8 +31,15 @@ def test_appended_ops_survive_a_restart_in_order(spool_path):
     async def write():
         spool = Spool(spool_path)
         await spool.append("1.1", "PUT", "/calls/1.1", {"started_at": "x"})
-        await spool.append("1.1", "POST", "/voicemails", {"channel_id": "1.1"},
-                           data=b"RIFF....WAVE", file_field="recording", content_type="audio/wav")
+        await spool.append(
+            "1.1",
+            "POST",
+            "/voicemails",
+            {"channel_id": "1.1"},
+            data=b"RIFF....WAVE",
+            file_field="recording",
+            content_type="audio/wav",
+        )
         spool.close()
 
     run(write())

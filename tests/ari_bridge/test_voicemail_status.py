@@ -6,17 +6,7 @@ from __future__ import annotations
 import pytest
 from bridge_harness import call_record, eventually, save_menu
 from sqlalchemy import func, select
-from test_calls import (  # noqa: F401 — the scenario fixtures
-    CALLER,
-    MENU,
-    heard,
-    peer,
-    record_where,
-    start_bridge,
-    telephony,
-    wait_heard,
-    web,
-)
+from test_calls import CALLER, MENU, heard, record_where, wait_heard
 
 from app.extensions import db
 from app.models import Attachment, Case
@@ -83,9 +73,10 @@ def test_web_app_down_during_a_voicemail_the_case_appears_once_when_it_is_back(
     # Everything spooled went out, nothing twice: one case, one recording on it.
     eventually(lambda: service.spool is not None and _pending(bridge) == 0, timeout=20)
     assert len(voicemail_cases()) == 1
-    assert db.session.scalar(
-        select(func.count()).select_from(Attachment).filter_by(case_id=case.id)
-    ) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(Attachment).filter_by(case_id=case.id))
+        == 1
+    )
 
 
 def _pending(bridge) -> int:
