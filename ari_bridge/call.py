@@ -190,7 +190,8 @@ class Legs:
         bridge = self.new_id("br")
         self.own("bridge:" + bridge)
         await self.req("bridges", "create", type="mixing", bridgeId=bridge, name=bridge)
-        await self.req("bridges", "addChannel", bridgeId=bridge, channel=",".join(channels))
+        for channel in channels:  # one by one: a list is refused whole if one is gone
+            await self.req("bridges", "addChannel", bridgeId=bridge, channel=channel)
         return bridge
 
     async def add_to(self, bridge: str, channel: str) -> None:
