@@ -19,10 +19,10 @@ async def test_inbound_call_is_a_typed_stasis_start_with_the_dialplan_args(peer:
         assert isinstance(start.channel, Channel)
         assert start.channel.id == channel_id
         assert start.args == ["inbound", "12345"]
-        assert start.channel.json["state"] == "Ring"
-        assert start.channel.json["caller"] == {"name": "", "number": "13800000000"}
-        assert start.channel.json["dialplan"]["app_data"] == "hotline,inbound,12345"
-        assert start.channel.json["name"].startswith("PJSIP/13800000000-")
+        assert start["channel"]["state"] == "Ring"
+        assert start["channel"]["caller"] == {"name": "", "number": "13800000000"}
+        assert start["channel"]["dialplan"]["app_data"] == "hotline,inbound,12345"
+        assert start["channel"]["name"].startswith("PJSIP/13800000000-")
 
 
 async def test_answer_play_and_keys(peer: Peer) -> None:
@@ -33,16 +33,16 @@ async def test_answer_play_and_keys(peer: Peer) -> None:
         channel = start.channel
         await channel.answer()
         change = await session.wait_for("ChannelStateChange")
-        assert change.channel.json["state"] == "Up"
+        assert change["channel"]["state"] == "Up"
 
         playback = await channel.play(media="sound:minqing/welcome", playbackId="pb-welcome-1")
         assert isinstance(playback, Playback)
         assert playback.json["state"] == "queued"
         started = await session.wait_for("PlaybackStarted")
         assert started.playback is playback
-        assert started.playback.json["target_uri"] == f"channel:{channel_id}"
+        assert started["playback"]["target_uri"] == f"channel:{channel_id}"
         finished = await session.wait_for("PlaybackFinished")
-        assert finished.playback.json["state"] == "done"
+        assert finished["playback"]["state"] == "done"
         assert peer.heard(channel_id) == ["sound:minqing/welcome"]
 
         peer.press(channel_id, "1#")
@@ -86,11 +86,11 @@ async def test_stopping_a_playback_finishes_it_and_an_unknown_scheme_fails(peer:
         assert peer.channel(channel_id)["playing"] == "sound:minqing/long"  # type: ignore[index]
         await playback.stop()
         finished = await session.wait_for("PlaybackFinished")
-        assert finished.playback.json["state"] == "done"
+        assert finished["playback"]["state"] == "done"
 
         await channel.play(media="nonsense:thing", playbackId="calls-bad")
         failed = await session.wait_for("PlaybackFinished", lambda e: e.playback.id == "calls-bad")
-        assert failed.playback.json["state"] == "failed"
+        assert failed["playback"]["state"] == "failed"
 
 
 async def test_caller_hangs_up_mid_prompt(peer: Peer) -> None:
