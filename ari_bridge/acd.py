@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ari_bridge.ari import AriError
 from ari_bridge.call import Call, CallerGone, channel_of, now_iso
 from ari_bridge.config import Config
 from ari_bridge.webapp import Unavailable, error_code
@@ -29,6 +30,7 @@ SURVEY = "minqing/survey"  # "press 1 satisfied, 2 basically satisfied, 3 unsati
 THANKS = "minqing/thanks"
 TRANSFERRING = "minqing/transferring"
 OFFER_EVERY = 1.0
+REQUEUE = "\0requeue"  # _talk: the agent was gone before the bridge, queue again
 
 
 @dataclass
@@ -62,8 +64,9 @@ class Acd:
             transfer_to = await self._talk(call, config, group, leg, agent)
             if transfer_to is None:
                 return
-            await call.play(TRANSFERRING)
-            group = transfer_to
+            if transfer_to is not REQUEUE:
+                await call.play(TRANSFERRING)
+                group = transfer_to
 
     async def _wait_for_agent(self, call: Call, config: Config,
                               group: str) -> tuple[str, str] | None:  # fmt: skip
@@ -161,7 +164,15 @@ class Acd:
         """The caller and the agent in a recorded bridge until one hangs up; the group to
         transfer the caller to when a transfer command came, else None."""
         await self._unhold(call)
-        bridge = await call.new_bridge([call.id, leg])
+        try:
+            bridge = await call.new_bridge([call.id, leg])
+        except AriError as exc:
+            # A leg vanished before it was bridged: the caller (then this raises CallerGone)
+            # or the agent, who hung up as soon as they answered: the caller waits on, first.
+            log.info("bridging %s with %s: %s", call.id, leg, exc)
+            await call.wait(lambda event: False, 0.3)
+            await call.hang_up(leg)
+            return REQUEUE
         call.bridge, call.agent_leg = bridge, leg
         recording = f"call-{call.id}"
         recorded = await call.record_bridge(bridge, recording)
