@@ -50,6 +50,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from app.security_headers import init_security_headers
     from app.seed.cli import bp as seed_cli
     from app.serve import bp as serve_cli
+    from app.telephony.cli import bp as telephony_cli
 
     init_api(app)
     init_pages(app)
@@ -61,6 +62,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.register_blueprint(scheduler_cli)
     app.register_blueprint(serve_cli)
     app.register_blueprint(users_cli)
+    app.register_blueprint(telephony_cli)
     return app
 
 

@@ -31,4 +31,7 @@ ROLES = {
     "leader": ("领导", "Leader"),
     "designer": ("流程设计员", "Process designer"),
     "admin": ("管理员", "Administrator"),
+    # A service account, not a person: the ARI bridge (ari_bridge/) registers voicemail cases
+    # and writes call records; it reads no case (app/auth/policy.py).
+    "telephony": ("话务网关", "Telephony bridge"),
 }

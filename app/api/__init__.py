@@ -12,7 +12,16 @@ from app.extensions import api
 
 
 def init_api(app: Flask) -> None:
-    from app.api import attachments, auth, cases, inbox, notifications, oversight, reference
+    from app.api import (
+        attachments,
+        auth,
+        cases,
+        inbox,
+        notifications,
+        oversight,
+        reference,
+        telephony,
+    )
     from app.attachments.uploads import init_uploads
 
     app.json = JSONProvider(app)
@@ -34,4 +43,5 @@ def init_api(app: Flask) -> None:
     api.register_blueprint(attachments.blp)
     api.register_blueprint(oversight.blp)
     api.register_blueprint(notifications.blp)
+    api.register_blueprint(telephony.blp)
     init_errors(app)  # after api.init_app: replaces flask-smorest's HTTPException handler

@@ -15,6 +15,8 @@ is the union of what their roles grant:
     leader                             the cases sent into the subtrees they oversee (none when
                                        they oversee none)
     designer                           no case (diagrams and forms only)
+    telephony                          no case (the ARI bridge's service account: it
+                                       registers voicemail cases and writes the calls)
 
 Reports (`report_scope`) count the departments of the same subtrees: a department its own
 subtree's numbers, a leader their departments', the oversight office and administrators all.
@@ -52,8 +54,13 @@ ALL_CASES_ROLES = frozenset({"oversight", "admin"})
 # subtree and act on its tasks. The only roles that act (tests/auth checks the forms).
 DESK_ROLES = frozenset({"agent", "dispatcher", "revisit", "handler"})
 LEADER = "leader"
-# Roles that register cases (受理) and record a repeat call on a case (重复诉求归并).
-ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin"})
+# The ARI bridge's service account (话务网关): it registers voicemail cases and writes the
+# telephony tables through /api/v1/telephony, and reads no case.
+TELEPHONY = "telephony"
+# Roles that register cases (受理), the bridge's voicemail among them.
+ACCEPT_ROLES = frozenset({"agent", "dispatcher", "admin", TELEPHONY})
+# Roles that record a repeat call on a case (重复诉求归并): people who see the case.
+CONTACT_ROLES = frozenset({"agent", "dispatcher", "admin"})
 # Roles that see a confidential case's citizen (name and phone) unmasked.
 CITIZEN_ROLES = frozenset({"agent", "dispatcher"})
 # Who administers the organisation, the logins and the reference data (/admin); who reads the
@@ -152,8 +159,9 @@ def check_accept(user: User) -> None:
 
 
 def check_add_contact(user: User) -> None:
-    """Who may merge a call into an existing case: whoever may register it as a new one."""
-    if not (user.role_codes & ACCEPT_ROLES):
+    """Who may merge a call into an existing case: whoever may register it as a new one,
+    except the bridge (it sees no case to merge into)."""
+    if not (user.role_codes & CONTACT_ROLES):
         raise Forbidden(
             "role_not_allowed", "您的角色不能登记来电", "Your roles cannot record calls on cases"
         )
@@ -352,4 +360,89 @@ def check_view_wallboard(user: User) -> None:
             "仅督办人员、管理员和市中心的派单员、坐席可以查看大屏",
             "Only the oversight office, administrators and the city centre's dispatchers and "
             "agents may view the wallboard",
+        )
+
+
+# --- Telephony (issue 11): the bridge's API, agents' phones, the IVR and the blacklist -------
+
+AGENT = "agent"
+REVISIT = "revisit"
+# Who reads the board of every agent's state: supervisors of the hall.
+AGENT_BOARD_ROLES = frozenset({"admin", OVERSIGHT, "dispatcher"})
+
+
+def is_bridge(user: User) -> bool:
+    """The telephony bridge's service account: the one caller of /api/v1/telephony's writes."""
+    return TELEPHONY in user.role_codes
+
+
+def check_bridge(user: User) -> None:
+    if not is_bridge(user):
+        raise Forbidden(
+            "role_not_allowed",
+            "仅话务网关可以调用此接口",
+            "Only the telephony bridge may call this",
+        )
+
+
+def check_read_telephony_config(user: User) -> None:
+    """The bridge's configuration: the bridge, and administrators checking what it gets."""
+    if not (is_bridge(user) or may_administer(user)):
+        raise Forbidden(
+            "role_not_allowed",
+            "仅话务网关和管理员可以读取话务配置",
+            "Only the telephony bridge and administrators may read the telephony configuration",
+        )
+
+
+def may_work_phone(user: User) -> bool:
+    """Agents: take calls (states, skill groups), conference and transfer their live call."""
+    return AGENT in user.role_codes
+
+
+def check_work_phone(user: User) -> None:
+    if not may_work_phone(user):
+        raise Forbidden(
+            "role_not_allowed", "仅坐席可以接听电话", "Only call-centre agents may take calls"
+        )
+
+
+def may_call_back(user: User, case: Case) -> bool:
+    """Revisit clerks, on the cases they see (those they revisit)."""
+    return REVISIT in user.role_codes and can_view(user, case)
+
+
+def check_call_back(user: User, case: Case) -> None:
+    if not may_call_back(user, case):
+        raise Forbidden(
+            "role_not_allowed",
+            "仅回访员可以对其回访的工单发起回访电话",
+            "Only revisit staff may call back about the cases they revisit",
+        )
+
+
+def may_manage_telephony(user: User) -> bool:
+    """The IVR menu, the service hours, the blacklist, extensions of other users."""
+    return may_administer(user)
+
+
+def check_manage_telephony(user: User) -> None:
+    if not may_manage_telephony(user):
+        raise Forbidden(
+            "role_not_allowed",
+            "仅管理员可以管理话务设置",
+            "Only administrators may manage the telephony settings",
+        )
+
+
+def may_view_agent_board(user: User) -> bool:
+    return bool(user.role_codes & AGENT_BOARD_ROLES)
+
+
+def check_view_agent_board(user: User) -> None:
+    if not may_view_agent_board(user):
+        raise Forbidden(
+            "role_not_allowed",
+            "仅管理员、督办人员和派单员可以查看坐席状态",
+            "Only administrators, the oversight office and dispatchers may view the agents' board",
         )

@@ -18,7 +18,19 @@ from app.models.oversight import (
 from app.models.report import SavedReport
 from app.models.saved_query import SavedQuery
 from app.models.scheduler import DeadlineMark, JobRun, SchedulerLease
-from app.models.telephony import AgentState, CallRecord, SkillGroup, SkillGroupMember
+from app.models.telephony import (
+    AgentState,
+    BlacklistEntry,
+    CallCommand,
+    CallRecord,
+    CallRecording,
+    IvrMenuVersion,
+    PhoneExtension,
+    SkillGroup,
+    SkillGroupMember,
+    StatusQueryFailure,
+    TelephonyVersion,
+)
 from app.models.workflow import ProcessVersion, WorkflowInstance
 
 __all__ = [
@@ -59,5 +71,12 @@ __all__ = [
     "TimeLimit",
     "User",
     "WorkflowInstance",
+    "BlacklistEntry",
+    "CallCommand",
+    "CallRecording",
+    "IvrMenuVersion",
+    "PhoneExtension",
+    "StatusQueryFailure",
+    "TelephonyVersion",
     "user_roles",
 ]

@@ -18,7 +18,10 @@ CASE_TYPES = {
     "suggestion": ("建议", "Suggestion"),
     "praise": ("表扬", "Praise"),
 }
-CHANNELS = ("phone", "web", "open311", "walk_in", "letter")
+# The ways a person brings a demand, and the voicemail the telephony bridge registers.
+PEOPLE_CHANNELS = ("phone", "web", "open311", "walk_in", "letter")
+VOICEMAIL = "voicemail"
+CHANNELS = (*PEOPLE_CHANNELS, VOICEMAIL)
 # The words pages, forms and exports show for the codes above (case types have theirs in the
 # case_type table, which administration renames).
 CHANNEL_WORDS = {
@@ -27,6 +30,9 @@ CHANNEL_WORDS = {
     "open311": {"zh": "Open311", "en": "Open311"},
     "walk_in": {"zh": "来访", "en": "Walk-in"},
     "letter": {"zh": "来信", "en": "Letter"},
+    # A message left on the hotline's voicemail / mayor's mailbox (市长信箱), registered by
+    # the telephony bridge with the recording attached.
+    "voicemail": {"zh": "语音信箱", "en": "Voicemail"},
 }
 PRIORITY_WORDS = {
     "normal": {"zh": "一般", "en": "Normal"},

@@ -22,7 +22,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import Model
@@ -161,6 +171,9 @@ class CallRecord(Model):
     # The IVR menu keys the caller pressed on the way, in order ("1", "2", "#"), joined by
     # "/" (e.g. "1/3"); "" for a call that went straight to a queue or was not inbound.
     ivr_path: Mapped[str] = mapped_column(String(255), default="")
+    # Made by an offer before the bridge's first PUT of the call arrived: its started_at and
+    # queued_at are the offer's moment, and that first PUT sets them (app/telephony/calls.py).
+    placeholder: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def derive_durations(self) -> None:
         """Set wait_seconds and talk_seconds from the call's moments (the one rule)."""
@@ -179,3 +192,135 @@ class CallRecord(Model):
 
 def _seconds(start: datetime, end: datetime) -> int:
     return max(0, round((end - start).total_seconds()))
+
+
+# --- The bridge's side (issue 11): phones, the IVR menu, the blacklist, commands -----------
+
+
+class PhoneExtension(Model):
+    """The phone an agent or a revisit clerk answers: an Asterisk endpoint ("PJSIP/agent01")
+    the bridge dials when it offers them a call or calls back through them."""
+
+    __tablename__ = "phone_extension"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    endpoint: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class IvrMenuVersion(Model):
+    """One saved version of the IVR menu tree and the service hours; the newest is in force.
+    Never edited: a change is a new row, a restore copies an old one (app/telephony/ivr.py)."""
+
+    __tablename__ = "ivr_menu_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # {"root": "main", "menus": {"main": {"prompt", "timeout_seconds", "options": {...}}}}
+    document: Mapped[dict] = mapped_column(JSON)
+    # {"working_days": [["08:00", "20:00"]], "rest_days": [...], "closed_prompt", ...}
+    schedule: Mapped[dict] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column()
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+REFUSE = "refuse"  # the call is hung up at once
+MESSAGE = "message"  # the caller hears a sound, then the call is hung up
+BLACKLIST_ACTIONS = (REFUSE, MESSAGE)
+
+
+class BlacklistEntry(Model):
+    """A calling number that is refused or hears a message (黑名单)."""
+
+    __tablename__ = "blacklist_entry"
+    __table_args__ = (CheckConstraint(_in("action", BLACKLIST_ACTIONS), name="action_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    action: Mapped[str] = mapped_column(String(16), default=REFUSE)
+    sound: Mapped[str] = mapped_column(String(120), default="")
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class TelephonyVersion(Model):
+    """One row: a number raised, in the writer's transaction, by every change the bridge must
+    reload (the menu, the schedule, the blacklist): part of the config's ETag."""
+
+    __tablename__ = "telephony_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+CALLBACK_COMMAND = "callback"  # 回访电话: the clerk's phone, then the citizen
+CONFERENCE_COMMAND = "conference"  # 三方通话: a third party into the agent's live call
+TRANSFER_COMMAND = "transfer"  # 转接: the caller to another skill group's queue
+COMMAND_KINDS = (CALLBACK_COMMAND, CONFERENCE_COMMAND, TRANSFER_COMMAND)
+COMMAND_OUTCOMES = ("answered", "no_answer", "busy", "failed", "done")
+
+
+class CallCommand(Model):
+    """Something a page asked the bridge to do on the phone; taken by the bridge's long poll,
+    finished by its result (app/telephony/commands.py)."""
+
+    __tablename__ = "call_command"
+    __table_args__ = (
+        CheckConstraint(_in("kind", COMMAND_KINDS), name="kind_known"),
+        # The poll: the unfinished commands, oldest first (a handful at any time).
+        Index(
+            "ix_call_command_open",
+            "id",
+            postgresql_where=text("finished_at IS NULL"),
+            sqlite_where=text("finished_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[int] = mapped_column(ForeignKey("hotline_case.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    requested_at: Mapped[datetime] = mapped_column()
+    # What the bridge needs: clerk_endpoint and citizen_number (callback); channel_id and
+    # target_number, leave (conference); channel_id and group (transfer).
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    # When the bridge last took it (NULL: never); a take older than the re-offer time and not
+    # finished is offered again.
+    taken_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(16), default="")
+    # The bridge's result as sent (talk_seconds, channel_id).
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class StatusQueryFailure(Model):
+    """A failed case-status query by keypad (wrong number or password), per calling number:
+    counted in the database so that every worker refuses the sixth in an hour alike."""
+
+    __tablename__ = "status_query_failure"
+    __table_args__ = (Index("ix_status_query_failure_caller_at", "caller", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    caller: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column()
+
+
+class CallRecording(Model):
+    """A call's recording as the bridge sent it, kept in the attachments' storage; attached to
+    the call's case (an attachment row) as soon as the call has one."""
+
+    __tablename__ = "call_recording"
+
+    call_id: Mapped[int] = mapped_column(
+        ForeignKey("call_record.id", ondelete="CASCADE"), primary_key=True
+    )
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_at: Mapped[datetime] = mapped_column()
+    # The attachment it became on the case (NULL: the call has no case yet).
+    attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attachment.id", ondelete="SET NULL")
+    )

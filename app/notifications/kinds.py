@@ -14,4 +14,6 @@ KINDS = {
     "revisit_reminder": ("回访提醒", "Revisit reminder"),
     "digest": ("每日汇总", "Daily digest"),
     "announcement": ("内部公告", "Announcement"),
+    # The screen pop: an agent's phone rings (app/telephony/agents.py offers the call).
+    "incoming_call": ("来电", "Incoming call"),
 }

@@ -35,7 +35,7 @@ from app.models import (
     WorkflowInstance,
 )
 from app.models.case import CLOSED
-from app.models.catalog import CHANNELS
+from app.models.catalog import PEOPLE_CHANNELS
 from app.seed.cases import (
     DEMANDS,
     DEMO_EXTERNAL_ID,
@@ -241,7 +241,7 @@ def clone_cases(
                 id=case_id,
                 number=f"{day}-{seq:06d}",
                 idempotency_key=None if first_key is None else demo_key(first_key + index),
-                channel=rng.choice(CHANNELS),
+                channel=rng.choice(PEOPLE_CHANNELS),
                 citizen_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
                 citizen_phone=f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}",
                 citizen_address=f"{rng.choice(PLACES)}{rng.choice(STREETS)}{n}号",

@@ -12,7 +12,7 @@ from app.cases.idempotency import EXTERNAL_PREFIX
 from app.clock import clock
 from app.extensions import db
 from app.models import Case, Department, User
-from app.models.catalog import CASE_TYPES, CHANNELS, PRIORITIES
+from app.models.catalog import CASE_TYPES, PEOPLE_CHANNELS, PRIORITIES
 
 DEMANDS = [
     "小区门口路灯不亮已经一周，晚上出行不安全。",
@@ -65,7 +65,7 @@ def random_intake(
     """A plausible demand from a made-up citizen; `n` numbers the address."""
     return service.Intake(
         external_id=external_id,
-        channel=rng.choice(CHANNELS),
+        channel=rng.choice(PEOPLE_CHANNELS),
         citizen_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
         citizen_phone=f"13{rng.randint(0, 999999999):09d}",
         citizen_address=f"{rng.choice(PLACES)}{rng.choice(STREETS)}{n}号",

@@ -763,6 +763,31 @@ def check_administrators_only(check: Check, operation: str, _dept_ids) -> None:
         check.fail(operation, f"{resp.status_code} {body}; only administrators may")
 
 
+# -- telephony: the bridge's API is the bridge's alone (no kind here holds its role) ----------
+
+# A body each bridge operation would take from the bridge, so that refusing it is the role's
+# doing, not the body's.
+BRIDGE_CALLS: dict[str, dict] = {
+    "GET /api/v1/telephony/config": {},
+    "PUT /api/v1/telephony/calls/{channel_id}": {
+        "json": {"started_at": "2026-03-02T10:00:00+08:00", "caller": "13800000000"}
+    },
+    "POST /api/v1/telephony/queues/{code}/offer": {"json": {"channel_id": "1.1"}},
+    "POST /api/v1/telephony/agents/{username}/no-answer": {"json": {"channel_id": "1.1"}},
+}
+
+
+def check_bridge_only(check: Check, operation: str, _dept_ids) -> None:
+    """Every kind of user is refused on the role, whatever the operation names, and learns
+    nothing (the bridge writes calls and reads no case)."""
+    method, path = operation.split(" ", 1)
+    url = path.format(channel_id="1.1", code="general", username="agent", command_id=1)
+    resp, body = check.call(method, url, **BRIDGE_CALLS[operation])
+    check.no_leak(operation, resp, body)
+    if resp.status_code != 403 or (body or {}).get("code") != "role_not_allowed":
+        check.fail(operation, f"{resp.status_code} {body}; only the telephony bridge may")
+
+
 # How to call each operation of the OpenAPI document. Detail runs before the inbox, which
 # compares with the allowed actions the details offered.
 ROUTES: dict[str, Callable] = {
@@ -793,6 +818,7 @@ ROUTES: dict[str, Callable] = {
     "POST /api/v1/announcements": check_administrators_only,
     "GET /api/v1/deliveries": check_administrators_only,
     "POST /api/v1/deliveries/{delivery_id}/retry": check_administrators_only,
+    **dict.fromkeys(BRIDGE_CALLS, check_bridge_only),
 }
 
 
