@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ari_bridge.spool import Spool
@@ -95,14 +95,20 @@ class Config:
         local = self.local_now(now_utc)
         ranges = schedule.get("working_days" if self.day_kind(local.date()) == "working"
                               else "rest_days") or []  # fmt: skip
+        minute = local.hour * 60 + local.minute
         for pair in ranges:
             try:
-                start, end = (time.fromisoformat(pair[0]), time.fromisoformat(pair[1]))
-            except (TypeError, ValueError, IndexError):
+                start, end = _minutes(pair[0]), _minutes(pair[1])  # "24:00" is the day's end
+            except (TypeError, ValueError, IndexError, AttributeError):
                 continue
-            if start <= local.time() < end:
+            if start <= minute < end:
                 return True
         return False
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 class ConfigKeeper:

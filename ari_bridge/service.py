@@ -64,8 +64,10 @@ class Service:
                 group.create_task(self.commands.run())
                 group.create_task(self.ari.run())
         finally:
-            for task in list(self.tasks):
+            tasks = list(self.tasks)
+            for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await self.web.close()
             await self.ari.close()
             self.spool.close()
@@ -95,18 +97,25 @@ class Service:
             self.calls.pop(call.id, None)
             return
         self.sender.wake()
+        stopping = False
         try:
             await self.flow.serve(call)
         except CallerGone:
             pass
+        except asyncio.CancelledError:
+            # The bridge is stopping, not the call: its record stays open (the channel is
+            # Asterisk's; a restarted bridge leaves it alone, as its seen table says).
+            stopping = True
+            raise
         except Exception:
             log.exception("call %s failed", call.id)
         finally:
             try:
-                if not call.gone:
-                    await call.hang_up(call.id)
-                    call.cause = call.cause or CAUSE_NORMAL
-                await call.put(ended_at=now_iso(), hangup_cause=call.cause, ivr_path=call.path)
+                if not stopping:
+                    if not call.gone:
+                        await call.hang_up(call.id)
+                        call.cause = call.cause or CAUSE_NORMAL
+                    await call.put(ended_at=now_iso(), hangup_cause=call.cause, ivr_path=call.path)
             finally:
                 call.release()
                 self.calls.pop(call.id, None)

@@ -248,10 +248,18 @@ def seat(username: str, endpoint: str, groups: dict[str, int]) -> Any:
 
 def save_menu(menus: dict[str, Any], schedule: dict[str, Any] | None = None,
               root: str = "main") -> None:  # fmt: skip
+    from app.errors import DomainError
     from app.telephony import ivr
 
+    for menu in menus.values():
+        for option in menu.get("options", {}).values():
+            if option.get("action") == "queue":
+                skill_group(option["group"])
     document = {"root": root, "menus": menus}
-    ivr.save(document, schedule or OPEN_ALL_DAY, user_named("admin", ("admin",)), note="test")
+    try:
+        ivr.save(document, schedule or OPEN_ALL_DAY, user_named("admin", ("admin",)), note="t")
+    except DomainError as exc:
+        raise AssertionError(f"menu refused: {exc.details}") from exc
 
 
 OPEN_ALL_DAY = {

@@ -25,6 +25,8 @@ def test_working_day_hours_in_local_time():
     assert config.is_open(at("2026-12-01T00:00:00"))  # 08:00 local
     assert not config.is_open(at("2026-11-30T23:59:00"))  # 07:59 local
     assert not config.is_open(at("2026-12-01T12:00:00"))  # 20:00 local: closed from then
+    late = Config({**DOC, "schedule": {"working_days": [["20:00", "24:00"]]}})
+    assert late.is_open(at("2026-12-01T15:59:00"))  # 23:59 local: "24:00" ends the day
 
 
 def test_the_calendar_decides_the_day_kind_and_an_empty_list_is_closed():
