@@ -228,10 +228,9 @@ def skill_group(code: str, name: str = "") -> None:
 
 def seat(username: str, endpoint: str, groups: dict[str, int]) -> Any:
     """An agent with a phone, a member of these groups (code -> level), signed in, ready."""
-    from app.telephony import agents
-
     from app.extensions import db
     from app.models import SkillGroup, SkillGroupMember
+    from app.telephony import agents
 
     user = user_named(username)
     for code, level in groups.items():

@@ -176,8 +176,9 @@ def test_agent_does_not_answer_the_next_agent_does(peer, start_bridge):
 
 
 def test_blacklisted_number_is_refused(peer, start_bridge):
-    from app.telephony import blacklist
     from bridge_harness import user_named
+
+    from app.telephony import blacklist
 
     save_menu(MENU)
     blacklist.add("13900000000", "refuse", "", "test", user_named("admin", ("admin",)))
