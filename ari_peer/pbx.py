@@ -183,6 +183,13 @@ def parse_caller_id(text: str) -> dict[str, str]:
     return {"name": "", "number": text.strip()}
 
 
+def dial_status(cause: int) -> str:
+    """The Dial event's status for a dialled channel that hung up with `cause` (as ast_dial)."""
+    return {17: "BUSY", 34: "CONGESTION", 3: "CHANUNAVAIL", 20: "CHANUNAVAIL"}.get(
+        cause, "NOANSWER"
+    )
+
+
 class Pbx:
     """The in-memory PBX. Create it inside the running loop."""
 
@@ -376,9 +383,9 @@ class Pbx:
     def hangup_by_app(self, channel_id: str, cause: int) -> None:
         ch = self.get_channel(channel_id)
         if not ch.in_stasis and ch.originated and ch.state != "Up":
-            # Cancelling a dial still ringing.
+            # Cancelling a dial still ringing: the dialler reads the hangup and reports it.
             self.channel_event(ch, "ChannelHangupRequest", cause=SOFT_HANGUP_EXPLICIT, soft=True)
-            self.emit(ch.app, "Dial", self._dial_fields(ch, "CANCEL"))
+            self.emit(ch.app, "Dial", self._dial_fields(ch, dial_status(cause)))
             self._destroy(ch, cause)
             return
         self._rtp_stats(ch)
@@ -389,8 +396,10 @@ class Pbx:
         """The far end hangs up (the caller, or an agent's phone)."""
         ch = self.get_channel(channel_id)
         if ch.originated and not ch.in_stasis and ch.state != "Up":
-            self.emit(ch.app, "Dial", self._dial_fields(ch, "CANCEL"))
-            self._destroy(ch, cause)
+            # A ringing phone that hangs up declines the call (SIP 603: Call Rejected).
+            declined = 21 if cause == 16 else cause
+            self.emit(ch.app, "Dial", self._dial_fields(ch, dial_status(declined)))
+            self._destroy(ch, declined)
             return
         self.channel_event(ch, "ChannelHangupRequest", cause=cause)
         self._rtp_stats(ch)
@@ -579,7 +588,8 @@ class Pbx:
     def _no_answer(self, ch: Channel) -> None:
         if ch.id not in self.channels or ch.state == "Up":
             return
-        self.emit(ch.app, "Dial", self._dial_fields(ch, "NOANSWER"))
+        # ast_dial's timeout hangs the channel up with cause 19 and publishes no Dial status
+        # (main/dial.c handle_timeout_trip): the app sees ChannelDestroyed, cause 19.
         self._destroy(ch, 19)
 
     # --- media: playbacks and recordings, one at a time per channel or bridge ----------

@@ -9,6 +9,7 @@ from typing import Any
 import anyio
 import asyncari
 import httpx
+from asyncari.model import CLASS_MAP
 
 from ari_peer.testing import Peer
 
@@ -36,8 +37,19 @@ class Session:
                 await anyio.sleep(0.005)
 
 
+def forget_objects() -> None:
+    """asyncari caches channels, bridges, ... by id process-wide and asserts that a cached object
+    belongs to the client that meets it again: a second client (a reconnect) must start clean."""
+    for cls in CLASS_MAP.values():
+        if cls.cache is not None:
+            cls.cache.clear()
+        if cls.active is not None:
+            cls.active.clear()
+
+
 @asynccontextmanager
 async def ari(peer: Peer) -> AsyncIterator[Session]:
+    forget_objects()
     async with asyncari.connect(peer.url, APP, USER, PASSWORD) as client:
         session = Session(client)
 
