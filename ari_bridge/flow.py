@@ -25,6 +25,7 @@ UNAVAILABLE = "minqing/unavailable"  # no config yet / the web app cannot answer
 GOODBYE = "minqing/goodbye"
 VOICEMAIL = "minqing/voicemail"  # "leave your message after the beep, # to end"
 YOUR_CASE_NUMBER = "minqing/your-case-number"  # followed by the digits
+YOUR_QUERY_PASSWORD = "minqing/your-query-password"  # followed by the digits
 VOICEMAIL_RECEIVED = "minqing/voicemail-received"  # when the number is not known in time
 NOTHING_RECORDED = "minqing/nothing-recorded"
 ENTER_CASE_NUMBER = "minqing/enter-case-number"  # "... then #"
@@ -151,10 +152,14 @@ class Flow:
         if call.gone:
             return
         answer = await self.svc.sender.outcome(seq, self.svc.settings.voicemail_wait)
-        number = answer.body.get("number") if answer and isinstance(answer.body, dict) else None
-        if number:
+        body = answer.body if answer and isinstance(answer.body, dict) else {}
+        if body.get("number"):
             await call.play(YOUR_CASE_NUMBER)
-            await call.play_all(digits(str(number)))
+            await call.play_all(digits(str(body["number"])))
+            if body.get("query_password"):
+                # The case's query password, for the status query by keypad later.
+                await call.play(YOUR_QUERY_PASSWORD)
+                await call.play_all(digits(str(body["query_password"])))
         else:
             await call.play(VOICEMAIL_RECEIVED)
         await call.play(GOODBYE)

@@ -39,8 +39,11 @@ def test_voicemail_makes_a_case_with_the_recording_and_tells_the_number(peer, st
     # The caller heard the new case's number, digit by digit.
     said = heard(peer, ch)
     start = said.index("minqing/your-case-number") + 1
-    digits = "".join(s.removeprefix("digits/") for s in said[start:] if s.startswith("digits/"))
+    end = said.index("minqing/your-query-password")
+    digits = "".join(s.removeprefix("digits/") for s in said[start:end] if s.startswith("digits/"))
     assert digits == "".join(c for c in case.number if c.isdigit())
+    password = [s for s in said[end + 1 :] if s.startswith("digits/")]
+    assert len(password) == 6  # the query password, for the status query by keypad
     attachments = list(db.session.scalars(select(Attachment).filter_by(case_id=case.id)))
     assert len(attachments) == 1 and attachments[0].content_type.startswith("audio/")
     rec = record_where(ch, lambda r: r.ended_at is not None)
