@@ -60,28 +60,42 @@ class Sender:
             fut.set_result(answer)
 
     async def run(self) -> None:
+        """Keep up to WINDOW ops in flight, at most one per key, oldest first; a new op starts
+        as soon as a slot is free (a slow upload does not hold up the next call's record)."""
         delay = self.backoff_min
+        inflight: dict[asyncio.Task[bool], Op] = {}
+        retry_at = 0.0
+        loop = asyncio.get_running_loop()
         while True:
-            ops = await self.spool.pending(WINDOW * 8)
-            batch: list[Op] = []
-            keys: set[str] = set()
-            for op in ops:
-                if op.key not in keys:
-                    keys.add(op.key)
-                    batch.append(op)
-                if len(batch) == WINDOW:
-                    break
-            if not batch:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            results = await asyncio.gather(*(self._deliver(op) for op in batch))
-            failed = [op.seq for op, ok in zip(batch, results, strict=True) if not ok]
-            if failed:
-                await asyncio.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, self.backoff_max)
-            else:
-                delay = self.backoff_min
+            self._wake.clear()
+            if len(inflight) < WINDOW and loop.time() >= retry_at:
+                busy = {op.key for op in inflight.values()}
+                sent = {op.seq for op in inflight.values()}
+                for op in await self.spool.pending(WINDOW * 8):
+                    if len(inflight) >= WINDOW:
+                        break
+                    if op.key in busy or op.seq in sent:
+                        busy.add(op.key)  # an older op of this key goes first
+                        continue
+                    busy.add(op.key)
+                    inflight[loop.create_task(self._deliver(op))] = op
+            waits: set[asyncio.Future[Any]] = set(inflight)
+            woken = loop.create_task(self._wake.wait())
+            waits.add(woken)
+            timeout = max(0.0, retry_at - loop.time()) if retry_at > loop.time() else None
+            done, _ = await asyncio.wait(waits, timeout=timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            woken.cancel()
+            for task in done:
+                if task is woken:
+                    continue
+                inflight.pop(task)  # type: ignore[call-overload]
+                if task.result():
+                    delay = self.backoff_min
+                else:
+                    # Down or failing: wait (doubling, with jitter) before trying again.
+                    retry_at = loop.time() + delay * (0.5 + random.random())
+                    delay = min(delay * 2, self.backoff_max)
 
     async def _deliver(self, op: Op) -> bool:
         try:

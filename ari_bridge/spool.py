@@ -18,9 +18,10 @@ import asyncio
 import json
 import os
 import sqlite3
+import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,9 @@ class Spool:
         self.files = self.path.with_name(self.path.name + ".files")
         self.files.mkdir(exist_ok=True)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spool")
+        self._lock = threading.Lock()
+        self._writes: list[tuple[Any, tuple[Any, ...], Future[Any]]] = []
+        self._delivered_files: list[Path] = []
         self._db: sqlite3.Connection | None = None
         self._thread.submit(self._open).result()
 
@@ -94,6 +98,50 @@ class Spool:
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
+    async def _write(self, fn: Any, *args: Any) -> Any:
+        """Run a write in the next group commit: writes that arrive together share one
+        transaction and one fsync (20 calls a second make many small writes)."""
+        fut: Future[Any] = Future()
+        with self._lock:
+            self._writes.append((fn, args, fut))
+        self._thread.submit(self._commit_writes)
+        return await asyncio.wrap_future(fut)
+
+    def _commit_writes(self) -> None:
+        with self._lock:
+            batch, self._writes = self._writes, []
+        if not batch:
+            return
+        done: list[tuple[Future[Any], Any, BaseException | None]] = []
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            for fn, args, fut in batch:
+                self.db.execute("SAVEPOINT one")
+                try:
+                    done.append((fut, fn(*args), None))
+                    self.db.execute("RELEASE one")
+                except Exception as exc:  # noqa: BLE001 — this write fails, not the batch
+                    self.db.execute("ROLLBACK TO one")
+                    self.db.execute("RELEASE one")
+                    done.append((fut, None, exc))
+            self.db.execute("COMMIT")  # durable from here (synchronous=FULL)
+            for path in self._delivered_files:
+                path.unlink(missing_ok=True)
+            self._delivered_files.clear()
+        except BaseException as exc:
+            self._delivered_files.clear()
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            for _fn, _args, fut in batch:
+                if not fut.done():
+                    fut.set_exception(exc)
+            return
+        for fut, value, error in done:
+            if error is not None:
+                fut.set_exception(error)
+            else:
+                fut.set_result(value)
 
     def close(self) -> None:
         def shut() -> None:
@@ -141,32 +189,24 @@ class Spool:
                      data: bytes | None = None, file_field: str | None = None,
                      content_type: str | None = None) -> int:  # fmt: skip
         """Append one op (durable when this returns); its sequence number."""
-        seq: int = await self._run(
+        seq: int = await self._write(
             self._append, key, method, path, body, data, file_field, content_type
         )
         return seq
 
     def _start_call(self, channel_id: str, method: str, path: str, body: Any) -> int | None:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            cur = self.db.execute(
-                "INSERT OR IGNORE INTO seen (channel_id, at) VALUES (?, ?)",
-                (channel_id, time.time()),
-            )
-            if cur.rowcount == 0:
-                self.db.execute("ROLLBACK")
-                return None
-            seq = self._insert(channel_id, method, path, body, None, None, None)
-            self.db.execute("COMMIT")
-            return seq
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO seen (channel_id, at) VALUES (?, ?)",
+            (channel_id, time.time()),
+        )
+        if cur.rowcount == 0:
+            return None
+        return self._insert(channel_id, method, path, body, None, None, None)
 
     async def start_call(self, channel_id: str, method: str, path: str, body: Any) -> int | None:
         """Remember an inbound channel and append its first op, in one transaction; None
         when the channel was seen before (a replayed StasisStart: nothing appended)."""
-        seq: int | None = await self._run(self._start_call, channel_id, method, path, body)
+        seq: int | None = await self._write(self._start_call, channel_id, method, path, body)
         return seq
 
     def _pending(self, limit: int) -> list[Op]:
@@ -196,15 +236,15 @@ class Spool:
              time.time(), seq),
         )  # fmt: skip
         if state == DONE and row and row[0]:
-            # Delivered: the web app holds the bytes now. A refused op keeps its file, so
-            # whoever looks at the set-aside op can still hear what the caller said.
-            (self.files / row[0]).unlink(missing_ok=True)
+            # Delivered: the web app holds the bytes now (removed once this commits). A
+            # refused op keeps its file: whoever looks at it can still hear the caller.
+            self._delivered_files.append(self.files / row[0])
 
     async def done(self, seq: int, status: int, response: Any) -> None:
-        await self._run(self._finish, seq, DONE, status, None, response)
+        await self._write(self._finish, seq, DONE, status, None, response)
 
     async def refuse(self, seq: int, status: int, error: str) -> None:
-        await self._run(self._finish, seq, REFUSED, status, error, None)
+        await self._write(self._finish, seq, REFUSED, status, error, None)
 
     def _failed(self, seqs: list[int], error: str) -> None:
         self.db.executemany(
@@ -214,7 +254,7 @@ class Spool:
 
     async def failed(self, seqs: list[int], error: str) -> None:
         """Ops that could not be delivered this time (kept pending, in order)."""
-        await self._run(self._failed, seqs, error)
+        await self._write(self._failed, seqs, error)
 
     def _refused(self) -> list[tuple[int, str, str, int, str]]:
         rows = self.db.execute(
@@ -247,7 +287,7 @@ class Spool:
 
     async def keep(self, name: str, value: Any) -> None:
         """Keep a value (the last config and its ETag) across restarts."""
-        await self._run(self._keep, name, value)
+        await self._write(self._keep, name, value)
 
     def _kept(self, name: str) -> Any:
         row = self.db.execute("SELECT value FROM kept WHERE name = ?", (name,)).fetchone()

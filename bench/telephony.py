@@ -218,7 +218,29 @@ def sustained(peer: Any, watcher: RecordWatcher, rate: float, seconds: float) ->
             break
         time.sleep(0.5)
     return {"calls": len(started), "wall": wall, "recorded": len(latencies),
-            "closed": closed, "lat": latencies}  # fmt: skip
+            "closed": closed, "lat": latencies, "answer": answer_lags(peer, started)}  # fmt: skip
+
+
+def answer_lags(peer: Any, channels: dict[str, float]) -> list[float]:
+    """StasisStart -> the bridge's answer (the channel Up), from the peer's event times: how
+    fast the bridge takes a call, apart from the web app."""
+    from datetime import datetime
+
+    def at(event: dict[str, Any]) -> float:
+        return datetime.strptime(event["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+
+    start: dict[str, float] = {}
+    lags: list[float] = []
+    for event in peer.events:
+        channel = (event.get("channel") or {}).get("id")
+        if channel not in channels:
+            continue
+        if event["type"] == "StasisStart":
+            start[channel] = at(event)
+        elif event["type"] == "ChannelStateChange" and event["channel"]["state"] == "Up":
+            if channel in start:
+                lags.append((at(event) - start.pop(channel)) * 1e3)
+    return lags
 
 
 def held(peer: Any, bridge_pid: int, count: int) -> dict[str, Any]:
@@ -305,6 +327,8 @@ def main() -> None:
         ("StasisStart -> record committed p95 (ms)", f"{pct(lat, 0.95):.1f}"),
         ("StasisStart -> record committed p99 (ms)", f"{pct(lat, 0.99):.1f}"),
         ("StasisStart -> record committed max (ms)", f"{max(lat) if lat else float('nan'):.1f}"),
+        ("StasisStart -> answered by the bridge p50 (ms)", f"{pct(sus['answer'], 0.5):.1f}"),
+        ("StasisStart -> answered by the bridge p99 (ms)", f"{pct(sus['answer'], 0.99):.1f}"),
         ("calls held at once (peer's live channels)", f"{hold['held']}"),
         ("bridge RSS idle -> with the calls held (MB)",
          f"{hold['rss_before']:.0f} -> {hold['rss_held']:.0f}"),
