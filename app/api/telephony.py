@@ -9,22 +9,33 @@ from __future__ import annotations
 import re
 
 from flask import Response, request
+from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
+from marshmallow import ValidationError
 
 from app.api.blueprint import Blueprint
 from app.api.telephony_schemas import (
     AgentStateOutSchema,
     CallInSchema,
     CallOutSchema,
+    CommandArgsSchema,
+    CommandListSchema,
+    CommandResultInSchema,
+    CommandResultOutSchema,
     ConfigSchema,
     NoAnswerInSchema,
     OfferInSchema,
     OfferOutSchema,
+    RecordingOutSchema,
+    StatusQueryInSchema,
+    StatusQueryOutSchema,
+    VoicemailFormSchema,
+    VoicemailOutSchema,
 )
 from app.auth import policy
 from app.auth.tokens import current_user
-from app.errors import Invalid
-from app.telephony import agents, calls
+from app.errors import DomainError, Invalid
+from app.telephony import agents, calls, commands, recordings, settings, status_query, voicemail
 from app.telephony import config as telephony_config
 
 blp = Blueprint(
@@ -42,6 +53,23 @@ CHANNEL_PARAMETER = {
     "schema": {"type": "string", "pattern": calls.CHANNEL_PATTERN, "maxLength": 150},
     "description": "the Asterisk channel id of the caller's leg (e.g. 1795381636.0)",
 }
+
+
+# The views that take a recording: their body may be TELEPHONY_RECORDING_MAX_BYTES (plus a
+# voicemail's form fields), where every other request stops at MAX_CONTENT_LENGTH.
+RECORDING_VIEWS = frozenset({"telephony.Voicemails", "telephony.Recording"})
+FORM_FIELDS_BYTES = 64 * 1024
+
+
+def _raise_the_limit() -> None:
+    if request.endpoint in RECORDING_VIEWS:
+        request.max_content_length = settings.recording_max_bytes() + FORM_FIELDS_BYTES
+
+
+@blp.record_once
+def _first_of_all(state: BlueprintSetupState) -> None:
+    # Ahead of the request guard, which refuses a body over the request's limit.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _raise_the_limit)
 
 
 def _channel(channel_id: str) -> str:
@@ -152,3 +180,184 @@ class NoAnswer(MethodView):
         user = _bridge()
         view = agents.no_answer(username, _channel(body["channel_id"]), user)
         return {"agent": view.username, "state": view.state}
+
+
+@blp.route("/status-query")
+class StatusQuery(MethodView):
+    @blp.arguments(StatusQueryInSchema)
+    @blp.response(200, StatusQueryOutSchema)
+    @blp.alt_response(404, description="`case_not_found`: a wrong number or password alike")
+    @blp.alt_response(429, description="`too_many_attempts`: 5 failures per caller per hour")
+    @blp.doc(security=SECURITY)
+    def post(self, body):
+        """A case's status by keypad: the case number's digits (the dash optional) and its
+        query password. A wrong number and a wrong password answer alike (404); five
+        failures from one calling number within an hour refuse every query from it (429)."""
+        user = _bridge()
+        found = status_query.query(body["number"], body["password"], body["caller"], user)
+        return {
+            "number": found.number,
+            "status": found.status,
+            "overdue": found.overdue,
+            "words": {"zh": found.zh, "en": found.en},
+        }
+
+
+VOICEMAIL_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["channel_id", "recorded_at", "duration_seconds", "recording"],
+                "properties": {
+                    "channel_id": {"type": "string", "pattern": calls.CHANNEL_PATTERN},
+                    "caller": {"type": "string", "maxLength": 40},
+                    "recorded_at": {"type": "string", "format": "date-time"},
+                    "duration_seconds": {"type": "integer", "minimum": 0, "maximum": 86400},
+                    "recording": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "the recording, WAV (audio/wav)",
+                    },
+                },
+            }
+        }
+    },
+}
+
+
+def _form_invalid(exc: ValidationError) -> Invalid:
+    return Invalid(
+        "invalid_request",
+        "请求数据不符合要求",
+        "The request data is not valid",
+        errors={"form": exc.messages},
+    )
+
+
+def _read_limited(stream) -> bytes:
+    limit = settings.recording_max_bytes()
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise recordings.too_large()
+    return data
+
+
+@blp.route("/voicemails")
+class Voicemails(MethodView):
+    @blp.response(201, VoicemailOutSchema)
+    @blp.alt_response(200, schema=VoicemailOutSchema, description="a repeat: the same case")
+    @blp.alt_response(413, description="`recording_too_large`")
+    @blp.doc(security=SECURITY, requestBody=VOICEMAIL_BODY)
+    def post(self):
+        """A voicemail (市长信箱) becomes a case: channel `voicemail`, the caller's number, the
+        recording (WAV, at most TELEPHONY_RECORDING_MAX_BYTES) attached, the call linked. A
+        repeat for the same channel id answers 200 with the same case (`created` false).
+        `query_password` (the case's, to read out to the caller) only when created."""
+        user = _bridge()
+        try:
+            form = VoicemailFormSchema().load(request.form.to_dict())
+        except ValidationError as exc:
+            raise _form_invalid(exc) from None
+        part = request.files.get("recording")
+        if part is None:
+            raise Invalid(
+                "recording_required",
+                "请附上录音文件",
+                "The recording file is missing",
+                field="recording",
+            )
+        left = voicemail.leave(
+            _channel(form["channel_id"]),
+            form["caller"],
+            form["recorded_at"],
+            form["duration_seconds"],
+            _read_limited(part.stream),
+            user,
+        )
+        out = {
+            "case_id": left.case.id,
+            "number": left.case.number,
+            "created": left.created,
+            "query_password": left.query_password,
+        }
+        return out, 201 if left.created else 200
+
+
+RECORDING_BODY = {
+    "required": True,
+    "content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
+@blp.route("/calls/<channel_id>/recording")
+class Recording(MethodView):
+    @blp.response(200, RecordingOutSchema)
+    @blp.alt_response(413, description="`payload_too_large` / `recording_too_large`")
+    @blp.alt_response(415, description="`unsupported_media_type`: not audio/wav")
+    @blp.doc(security=SECURITY, parameters=[CHANNEL_PARAMETER], requestBody=RECORDING_BODY)
+    def put(self, channel_id: str):
+        """The call's recording: the raw WAV as the body (`Content-Type: audio/wav`, at most
+        TELEPHONY_RECORDING_MAX_BYTES, else 413). Attached to the call's case now, or when
+        the call is linked to one. A repeat changes nothing and answers the stored one."""
+        user = _bridge()
+        channel_id = _channel(channel_id)
+        if request.mimetype not in recordings.WAV_CONTENT_TYPES:
+            raise DomainError(
+                "unsupported_media_type",
+                "录音须以 audio/wav 格式上传",
+                "Send the recording as audio/wav",
+                status=415,
+            )
+        call = calls.find(channel_id)
+        data = _read_limited(request.stream)
+        stored = recordings.keep_committed(call, data, user)
+        row = stored.recording
+        return {
+            "channel_id": channel_id,
+            "size": row.size,
+            "sha256": row.sha256,
+            "case_id": call.case_id,
+            "attachment_id": row.attachment_id,
+            "created": stored.created,
+        }
+
+
+@blp.route("/commands")
+class Commands(MethodView):
+    @blp.arguments(CommandArgsSchema, location="query")
+    @blp.response(200, CommandListSchema)
+    @blp.doc(security=SECURITY)
+    def get(self, args):
+        """Commands from the pages (long poll: waits up to `wait` seconds, at most 25, for
+        one): each taken atomically; one not finished within 60 s is offered again.
+        `{"id", "kind": "callback", "case_id", "clerk_endpoint", "citizen_number"}`,
+        `{"id", "kind": "conference", "case_id", "channel_id", "target_number", "leave"}`,
+        `{"id", "kind": "transfer", "case_id", "channel_id", "group"}`."""
+        user = _bridge()
+        return {"commands": commands.take(args["wait"], user)}
+
+
+@blp.route("/commands/<id:command_id>/result")
+class CommandResult(MethodView):
+    @blp.arguments(CommandResultInSchema)
+    @blp.response(200, CommandResultOutSchema)
+    @blp.alt_response(404, description="`command_not_found`")
+    @blp.doc(security=SECURITY)
+    def post(self, body, command_id: int):
+        """The command's outcome, recorded on the case's timeline (回访电话：已接通，通话 3 分
+        12 秒 / 三方通话：接入 12319). A repeat answers 200 and changes nothing."""
+        user = _bridge()
+        done = commands.finish(
+            command_id,
+            body["outcome"],
+            user,
+            talk_seconds=body.get("talk_seconds"),
+            channel_id=body.get("channel_id"),
+        )
+        return {
+            "id": done.command.id,
+            "outcome": done.command.outcome,
+            "recorded": done.recorded,
+        }

@@ -116,7 +116,7 @@ class StatusQueryInSchema(Schema):
     caller = caller_field(load_default="")
 
 
-class WordsSchema(Out):
+class KeypadStatusWordsSchema(Out):
     zh = fields.String()
     en = fields.String()
 
@@ -125,7 +125,7 @@ class StatusQueryOutSchema(Out):
     number = fields.String()
     status = fields.String()
     overdue = fields.Boolean()
-    words = fields.Nested(WordsSchema)
+    words = fields.Nested(KeypadStatusWordsSchema)
 
 
 class VoicemailFormSchema(Schema):
@@ -139,6 +139,9 @@ class VoicemailOutSchema(Out):
     case_id = fields.Integer()
     number = fields.String()
     created = fields.Boolean()
+    query_password = fields.String(
+        allow_none=True, metadata={"description": "the case's query password; null on a repeat"}
+    )
 
 
 class RecordingOutSchema(Out):

@@ -1,19 +1,21 @@
 """The bridge's service account: user `ari_bridge` with the role `telephony`, at the city
-centre. It has no password anyone could type (it never logs in on a page); its API token
+centre. Its password is random and thrown away (it never logs in); its API token
 comes from `flask telephony token`, and setting a password (`flask users set-password`)
 revokes every token issued before, as for any user."""
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select
 
+from app.auth import passwords
 from app.auth.policy import TELEPHONY
 from app.extensions import db
 from app.models import Department, Role, User
 from app.models.org import CITY
 
 USERNAME = "ari_bridge"
-NO_PASSWORD = "!"  # a hash no password matches
 
 
 def service_account() -> User:
@@ -33,7 +35,7 @@ def service_account() -> User:
         raise LookupError("no city centre department: run `flask seed demo` or set one up")
     user = User(
         username=USERNAME,
-        password_hash=NO_PASSWORD,
+        password_hash=passwords.hash_password(secrets.token_urlsafe(32)),
         display_name="话务网关 Telephony bridge",
         department=city,
         roles=[role],

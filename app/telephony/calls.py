@@ -119,6 +119,14 @@ def insert_once(**values: object) -> bool:
     return bool(done.rowcount)  # type: ignore[attr-defined]  # a DML result's count
 
 
+def find(channel_id: str) -> CallRecord:
+    """The call's record, locked for the rest of the transaction; 404 `call_not_found`."""
+    call = _locked(channel_id)
+    if call is None:
+        raise call_not_found()
+    return call
+
+
 def _locked(channel_id: str) -> CallRecord | None:
     return db.session.scalar(
         select(CallRecord).where(CallRecord.channel_id == channel_id).with_for_update()

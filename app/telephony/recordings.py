@@ -20,6 +20,7 @@ from app.errors import DomainError, Invalid
 from app.extensions import db
 from app.models import Attachment, CallRecord, CallRecording, CaseEvent, User
 from app.telephony import settings
+from app.telephony.transaction import atomic
 
 WAV = "audio/x-wav"  # as the attachments' type detection names it
 # The types a request body may declare for a WAV (RFC 2361 and common usage).
@@ -81,6 +82,14 @@ def keep(call: CallRecord, data: bytes, by: User) -> Stored:
         storage.remove(key)
         raise
     return Stored(row, True)
+
+
+@atomic
+def keep_committed(call: CallRecord, data: bytes, by: User) -> Stored:
+    """`keep`, committed (PUT /calls/<id>/recording, a voicemail's file)."""
+    stored = keep(call, data, by)
+    db.session.commit()
+    return stored
 
 
 def attach_pending(call: CallRecord, by: User) -> None:

@@ -100,3 +100,19 @@ def groups():
         )
     db.session.commit()
     return made
+
+
+# A WAV's first bytes (what the type detection reads), then silence.
+WAV = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00" + b"\x00" * 2000
+
+
+@pytest.fixture(autouse=True)
+def attachments_dir(app, tmp_path):
+    """Each test's files in its own folder (the settings are restored after every test)."""
+    folder = tmp_path / "attachments"
+    app.config["ATTACHMENTS_DIR"] = str(folder)
+    return folder
+
+
+def stored_files(folder) -> list:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
