@@ -56,8 +56,9 @@ class Acd:
 
     async def queue(self, call: Call, config: Config, group: str) -> None:
         """Queue the caller to a group until an agent talks with them (or they hang up)."""
+        excluded: list[str] = []  # after a transfer: not the agent who transferred
         while True:
-            outcome = await self._wait_for_agent(call, config, group)
+            outcome = await self._wait_for_agent(call, config, group, excluded)
             if outcome is None:
                 return
             leg, agent = outcome
@@ -67,14 +68,15 @@ class Acd:
             if transfer_to is not REQUEUE:
                 await call.play(TRANSFERRING)
                 group = transfer_to
+                excluded = [agent]
 
-    async def _wait_for_agent(self, call: Call, config: Config,
-                              group: str) -> tuple[str, str] | None:  # fmt: skip
+    async def _wait_for_agent(self, call: Call, config: Config, group: str,
+                              excluded: list[str]) -> tuple[str, str] | None:  # fmt: skip
         await call.put(queued_at=now_iso(), skill_group=group, ivr_path=call.path)
         entry = Waiting(call, group)
         line = self.lines.setdefault(group, [])
         line.append(entry)
-        excluded: list[str] = []
+        excluded = list(excluded)
         loop = asyncio.get_running_loop()
         try:
             await call.play(PLEASE_WAIT)
@@ -92,6 +94,8 @@ class Acd:
                         return None
                     body = answer.body if isinstance(answer.body, dict) else {}
                     if answer.status == 200 and body.get("agent"):
+                        log.info("queue %s: %s offered to %s at %s", group, call.id,
+                                 body.get("agent"), body.get("endpoint"))  # fmt: skip
                         self._leave(entry)
                         leg = await self._ring(call, config, body)
                         if leg is not None:
@@ -218,7 +222,7 @@ class Acd:
                 await call.hang_up(x)
             await call.destroy(bridge)
             if recorded:
-                self.svc.spawn(self.svc.upload_recording(call, bridge, recording))
+                self.svc.spawn(self.svc.upload_recording(call, recording))
         if transfer_to is not None:
             return transfer_to
         if config.survey:

@@ -64,6 +64,7 @@ class Legs:
         self.owned: set[str] = set()
         self.gone_legs: dict[str, int | None] = {}  # channel id -> hangup cause (if known)
         self.answered_legs: set[str] = set()
+        self.recordings_done: set[str] = set()  # names of recordings Asterisk has finished
 
     def new_id(self, kind: str) -> str:
         return f"{self.tag}-{kind}{next(_ids)}"[:150]
@@ -80,6 +81,8 @@ class Legs:
     def note(self, event: Event) -> None:
         """Bookkeeping for every event taken from the inbox (a subclass adds the caller's)."""
         kind = event.get("type")
+        if kind in ("RecordingFinished", "RecordingFailed"):
+            self.recordings_done.add(str((event.get("recording") or {}).get("name")))
         channel = channel_of(event)
         if channel is None:
             return

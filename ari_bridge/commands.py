@@ -36,6 +36,8 @@ class Commands:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.svc.settings.backoff_max)
                 continue
+            if not commands and self.svc.settings.command_wait < 1:
+                await asyncio.sleep(0.2)  # a short poll (tests): not a busy loop
             for command in commands:
                 cid = str(command.get("id"))
                 if cid in self.running:
@@ -117,8 +119,8 @@ class Commands:
             await legs.play_on(clerk, CALLBACK_CONNECTING)
             other = await legs.originate(config.dial(citizen), f"callback-citizen,{cid}",
                                          config.ring_seconds)  # fmt: skip
-            record = {"direction": "callback", "caller": clerk_endpoint[:40],
-                      "called": citizen[:40], "started_at": started,
+            # No caller: the clerk's phone is an endpoint, not a calling number.
+            record = {"direction": "callback", "called": citizen[:40], "started_at": started,
                       "case_id": command.get("case_id")}  # fmt: skip
             if not await legs.answered(other, config.ring_seconds):
                 await self.svc.sender.append(other, "PUT", f"/calls/{other}",
@@ -143,7 +145,7 @@ class Commands:
                                          {**record, "ended_at": now_iso(),
                                           "hangup_cause": 16})  # fmt: skip
             if recorded:
-                await self.svc.fetch_recording(legs, bridge, recording, other)
+                await self.svc.fetch_recording(legs, recording, other, own_inbox=True)
             await self.result(command, "answered", talk_seconds=talk, channel_id=other)
         finally:
             for leg in list(legs.owned):

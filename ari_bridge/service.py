@@ -135,20 +135,21 @@ class Service:
 
     # -- recordings -------------------------------------------------------------------------
 
-    async def fetch_recording(self, legs: Legs, bridge: str, name: str, channel_id: str) -> None:
-        """Wait for the bridge's recording to finish, fetch its WAV, spool its upload."""
+    async def fetch_recording(self, legs: Legs, name: str, channel_id: str,
+                              own_inbox: bool) -> None:  # fmt: skip
+        """Wait (≤ 3 s) for the recording to finish, fetch its WAV, spool its upload. Only the
+        task that owns `legs` reads its inbox; another task just watches for the name."""
 
         def finished(event: Event) -> bool:
-            rec = event.get("recording")
-            return (
-                event.get("type") in ("RecordingFinished", "RecordingFailed")
-                and isinstance(rec, dict)
-                and rec.get("name") == name
-            )
+            return name in legs.recordings_done
 
-        # The bridge is gone by now; its RecordingFinished may have come already.
-        with contextlib.suppress(CallerGone):
-            await Legs.wait(legs, finished, 3)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 3
+        if own_inbox:
+            with contextlib.suppress(CallerGone):
+                await Legs.wait(legs, finished, 3)
+        while name not in legs.recordings_done and loop.time() < deadline:
+            await asyncio.sleep(0.05)
         try:
             wav = await self.ari.stored_recording(name)
         except Exception as exc:  # noqa: BLE001 — a missing recording is logged
@@ -158,5 +159,6 @@ class Service:
             await self.sender.append(channel_id, "PUT", f"/calls/{channel_id}/recording",
                                      data=wav, content_type="audio/wav")  # fmt: skip
 
-    async def upload_recording(self, call: Call, bridge: str, name: str) -> None:
-        await self.fetch_recording(call, bridge, name, call.id)
+    async def upload_recording(self, call: Call, name: str) -> None:
+        """The recording of a call's talk with an agent, beside the call's own task."""
+        await self.fetch_recording(call, name, call.id, own_inbox=False)

@@ -74,11 +74,10 @@ def free_port() -> int:
 
 def setup_web(url: str) -> str:
     """Migrate and seed the database, save the bench's menu; the bridge's API token."""
-    from app.telephony import ivr
-    from app.telephony.account import service_account
-
     from app.auth.tokens import issue_token
     from app.extensions import db
+    from app.telephony import ivr
+    from app.telephony.account import service_account
 
     prepare_database(url)
     app = make_app(url)
@@ -237,9 +236,9 @@ def answer_lags(peer: Any, channels: dict[str, float]) -> list[float]:
             continue
         if event["type"] == "StasisStart":
             start[channel] = at(event)
-        elif event["type"] == "ChannelStateChange" and event["channel"]["state"] == "Up":
-            if channel in start:
-                lags.append((at(event) - start.pop(channel)) * 1e3)
+        elif (event["type"] == "ChannelStateChange" and event["channel"]["state"] == "Up"
+              and channel in start):  # fmt: skip
+            lags.append((at(event) - start.pop(channel)) * 1e3)
     return lags
 
 

@@ -174,7 +174,7 @@ def bridge_settings(peer_url: str, web_url: str, token: str, spool: Path) -> Set
     return Settings(
         ari_url=peer_url, ari_user=ARI_USER, ari_password=ARI_PASSWORD, app=APP,
         web_url=web_url, api_token=token, spool=spool, config_every=0.3,
-        voicemail_wait=3.0, backoff_min=0.1, backoff_max=1.0, command_wait=1,
+        voicemail_wait=3.0, backoff_min=0.1, backoff_max=1.0, command_wait=0,
     )  # fmt: skip
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from bridge_harness import (
     APP,
@@ -58,3 +60,5 @@ def start_bridge(app, peer, web, tmp_path, telephony):
     for bridge in running:
         bridge.stop()
     web.up()
+    # A poll of GET /commands still being served would take the next test's command.
+    time.sleep(0.3)

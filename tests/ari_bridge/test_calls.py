@@ -13,7 +13,9 @@ from bridge_harness import (
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AgentState, CallRecord
+from app.models import AgentState, CallRecord, CallRecording, Case, CaseEvent
+from app.telephony import calls
+from tests.helpers import INTAKE
 
 CALLER = "13800000000"
 WELCOME = "sound:minqing/welcome"
@@ -60,7 +62,7 @@ def record_where(channel, check, timeout=10.0):
     return eventually(found, timeout)
 
 
-def test_menu_to_a_queue_an_agent_answers_then_the_survey(peer, start_bridge):
+def test_menu_to_a_queue_an_agent_answers_then_the_survey(peer, start_bridge, client, auth):
     save_menu(MENU)
     agent = seat("agent", "PJSIP/agent01", {"general": 1})
     peer.set_phone("PJSIP/agent01", answer_after=0.1)
@@ -84,6 +86,10 @@ def test_menu_to_a_queue_an_agent_answers_then_the_survey(peer, start_bridge):
     state = db.session.get(AgentState, agent.id)
     assert state is not None and state.state == "busy"
 
+    # The agent registers the caller's case during the call (the intake page links it).
+    resp = client.post("/api/v1/cases", json=INTAKE, headers=auth("agent"))
+    case = db.session.get(Case, resp.get_json()["id"])
+    calls.link_case(ch, case, agent)
     peer.talk(ch, 1)
     peer.hang_up(leg)  # the agent hangs up: the caller hears the survey
     wait_heard(peer, ch, "minqing/survey")
@@ -94,8 +100,13 @@ def test_menu_to_a_queue_an_agent_answers_then_the_survey(peer, start_bridge):
     rec = record_where(ch, lambda r: r.ended_at is not None and r.satisfaction == 2)
     assert rec.wait_seconds is not None and rec.talk_seconds is not None
     assert rec.hangup_cause == 16
-    # The call's recording reached the web app.
-    record_where(ch, lambda r: bool(r.recording))
+    # The satisfaction key is on the case's timeline too.
+    said = eventually(lambda: db.session.scalars(
+        select(CaseEvent).filter_by(case_id=case.id, action="satisfaction")).all())  # fmt: skip
+    assert said[0].data["key"] == 2
+    # The call's recording reached the web app and is attached to the case.
+    stored = eventually(lambda: db.session.scalar(select(CallRecording).filter_by(call_id=rec.id)))
+    assert stored.size > 44 and stored.attachment_id is not None
     db.session.expire_all()
     assert db.session.get(AgentState, agent.id).state == "wrap_up"
 
