@@ -67,7 +67,6 @@ def test_web_app_down_during_a_voicemail_the_case_appears_once_when_it_is_back(
     assert voicemail_cases() == []
     service = bridge.service
     assert service is not None
-    assert bridge.call(lambda: service.sender.delivered) >= 1
     web.up()
     eventually(lambda: len(voicemail_cases()) == 1, timeout=20)
     rec = record_where(ch, lambda r: r.ended_at is not None and r.case_id is not None, timeout=20)
@@ -126,3 +125,42 @@ def test_status_query_right_and_wrong_password(peer, start_bridge, case_with_pas
     wait_heard(peer, wrong, "minqing/case-not-found")
     assert "minqing/case-status" not in heard(peer, wrong)
     assert call_record(wrong) is not None
+
+
+def test_caller_hangs_up_while_recording_the_message_is_kept(peer, start_bridge):
+    save_menu(MENU)
+    start_bridge()
+    ch = peer.place_call(caller=CALLER)
+    wait_heard(peer, ch, "minqing/welcome")
+    peer.press(ch, "3")
+    eventually(lambda: (peer.channel(ch) or {}).get("recording"))
+    peer.talk(ch, 2)
+    peer.hang_up(ch)  # no #: the hangup ends the recording
+    eventually(lambda: len(voicemail_cases()) == 1, timeout=15)
+    [case] = voicemail_cases()
+    assert case.citizen_phone == CALLER
+    attachments = list(db.session.scalars(select(Attachment).filter_by(case_id=case.id)))
+    assert len(attachments) == 1
+
+
+def test_too_many_wrong_status_queries_are_refused(app, peer, start_bridge, case_with_password):
+    app.config["TELEPHONY_STATUS_QUERY_FAILURES"] = 1
+    number, password, _status = case_with_password
+    save_menu(MENU)
+    start_bridge()
+    digits = "".join(c for c in number if c.isdigit())
+    bad = "000000" if password != "000000" else "111111"
+    outcomes = []
+    for _ in range(2):
+        ch = peer.place_call(caller="13800000077")
+        wait_heard(peer, ch, "minqing/welcome")
+        peer.press(ch, "2")
+        wait_heard(peer, ch, "minqing/enter-case-number")
+        peer.press(ch, digits + "#")
+        wait_heard(peer, ch, "minqing/enter-password")
+        peer.press(ch, bad)
+        wait_heard(peer, ch, "minqing/goodbye")
+        outcomes.append(heard(peer, ch))
+    assert "minqing/case-not-found" in outcomes[0]
+    assert "minqing/too-many-attempts" in outcomes[1]
+    assert "minqing/case-status" not in outcomes[1]
