@@ -53,6 +53,9 @@ def call(args: argparse.Namespace) -> int:
             return 1
         channel_id = placed.json()["channel_id"]
         print(f"calling {args.called} from {args.caller}: channel {channel_id}")
+        if not placed.json()["reached_app"]:
+            print("the Stasis app is not connected (is ari_bridge running?)", file=sys.stderr)
+            return 1
         heard: list[str] = []
         keys = list(args.keys)
         talked = False

@@ -119,6 +119,13 @@ RESOURCES: dict[str, tuple[str, list[Operation]]] = {
             ("/channels/{channelId}/moh", "POST", "startMoh", "void", "channelId:p! mohClass:q"),
             ("/channels/{channelId}/moh", "DELETE", "stopMoh", "void", "channelId:p!"),
             (
+                "/channels/{channelId}/redirect",
+                "POST",
+                "redirect",
+                "void",
+                "channelId:p! endpoint:q!",
+            ),
+            (
                 "/channels/{channelId}/continue",
                 "POST",
                 "continueInDialplan",

@@ -82,6 +82,7 @@ class Channel:
     originated: bool = False
     endpoint: str = ""
     held: bool = False
+    local_half: str | None = None  # a Local channel's other half (;1 <-> ;2)
 
     def json(self) -> dict[str, Any]:
         return {
@@ -217,16 +218,18 @@ class Pbx:
         self.heard: dict[str, list[str]] = {}
         self.global_vars: dict[str, str] = {}
         self._index: dict[str, itertools.count[int]] = {}
+        # Timers of an earlier boot never fire into a later one (see later()).
+        self.generation = 0
         self.boot()
 
     # --- life --------------------------------------------------------------------------
 
     def boot(self) -> None:
         self.started_at = datetime.now(UTC)
-        self.generation = getattr(self, "generation", 0) + 1
 
     def reset(self) -> None:
         """Asterisk stops: every socket closes, every call is gone without an event."""
+        self.generation += 1
         for sink in list(self.sockets.values()):
             sink.close()
         self.sockets.clear()
@@ -270,22 +273,26 @@ class Pbx:
             sink.close()
         self.sockets.clear()
 
-    def emit_to(self, sink: Sink, app: str, kind: str, fields: dict[str, Any]) -> None:
-        event = {"type": kind, "timestamp": timestamp(), **fields}
+    def emit_to(
+        self, sink: Sink, app: str, kind: str, fields: dict[str, Any], at: str | None = None
+    ) -> None:
+        event = {"type": kind, "timestamp": at or timestamp(), **fields}
         event["asterisk_id"] = ASTERISK_ID
         event["application"] = app
         self.events.append(event)
         sink.send(event)
 
-    def emit(self, app: str | None, kind: str, fields: dict[str, Any]) -> None:
+    def emit(
+        self, app: str | None, kind: str, fields: dict[str, Any], at: str | None = None
+    ) -> None:
         if app is None:
             return
         sink = self.sockets.get(app)
         if sink is not None:
-            self.emit_to(sink, app, kind, fields)
+            self.emit_to(sink, app, kind, fields, at)
 
-    def channel_event(self, ch: Channel, kind: str, **fields: Any) -> None:
-        self.emit(ch.app, kind, {**fields, "channel": ch.json()})
+    def channel_event(self, ch: Channel, kind: str, at: str | None = None, **fields: Any) -> None:
+        self.emit(ch.app, kind, {**fields, "channel": ch.json()}, at)
 
     def varset(self, ch: Channel, variable: str, value: str) -> None:
         fields = {"variable": variable, "value": value, "channel": ch.json()}
@@ -343,7 +350,8 @@ class Pbx:
         ch.app = self.app
         ch.in_stasis = True
         ch.args = ["inbound", called]
-        self.channel_event(ch, "StasisStart", args=list(ch.args))
+        # A dialplan that goes straight to Stasis() starts it in the channel's first millisecond.
+        self.channel_event(ch, "StasisStart", at=ch.creationtime, args=list(ch.args))
         return channel_id
 
     def press(self, channel_id: str, digits: str) -> None:
@@ -417,6 +425,11 @@ class Pbx:
         for handle in ch.timers:
             handle.cancel()
         ch.timers.clear()
+        self._leave_stasis(ch)
+        self._destroy(ch, cause)
+
+    def _leave_stasis(self, ch: Channel) -> None:
+        """Media stop, the bridge is left, StasisEnd: a hangup's or a continue's first steps."""
         for op in ch.queue:
             if isinstance(op, Playback):
                 self.playbacks.pop(op.id, None)
@@ -434,18 +447,25 @@ class Pbx:
             ch.in_stasis = False
             self.channel_event(ch, "StasisEnd")
             self.varset(ch, "STASISSTATUS", "SUCCESS")
-        self._destroy(ch, cause)
 
     def _destroy(self, ch: Channel, cause: int) -> None:
         for handle in ch.timers:
             handle.cancel()
         self.channel_event(ch, "ChannelDestroyed", cause=cause, cause_txt=cause_text(cause))
         self.channels.pop(ch.id, None)
+        half = self.channels.get(ch.local_half or "")
+        if half is not None:
+            # One half of a Local channel going takes the other with it.
+            half.local_half = None
+            if half.in_stasis:
+                self.hangup_by_phone(half.id, cause)
+            else:
+                self.channel_event(half, "ChannelHangupRequest", cause=cause)
+                self._destroy(half, cause)
 
     def continue_in_dialplan(self, channel_id: str) -> None:
         ch = self.control(channel_id)
-        ch.in_stasis = False
-        self.channel_event(ch, "StasisEnd")
+        self._leave_stasis(ch)
         # The dialplan ends the call; the app is no longer subscribed and hears nothing.
         ch.app = None
         self.later(0.01, self._destroy, ch, 16)
@@ -505,8 +525,12 @@ class Pbx:
         if new_id in self.channels:
             raise AriError(409, "Channel with given unique ID already exists")
         device = resource.split("@", 1)[1] if "@" in resource else resource
+        context, exten = "default", "s"
         if tech == "Local":
-            name = f"Local/{resource}-{self.channel_index('Local'):08x};1"
+            local_index = self.channel_index("Local")
+            name = f"Local/{resource}-{local_index:08x};1"
+            exten, _, context = resource.partition("@")
+            context = context or "default"
         else:
             name = f"{tech}/{device}-{self.channel_index(tech):08x}"
         ch = Channel(
@@ -515,13 +539,14 @@ class Pbx:
             state="Down",
             caller=parse_caller_id(caller_id) if caller_id else {"name": "", "number": ""},
             dialplan={
-                "context": "default",
-                "exten": "s",
+                "context": context,
+                "exten": exten,
                 "priority": 1,
                 "app_name": "AppDial2",
                 "app_data": "(Outgoing Line)",
             },
             creationtime=timestamp(),
+            protocol_id=f"{uuid.uuid4().hex[:12]}@127.0.0.1" if tech in ("PJSIP", "SIP") else "",
             app=app,
             args=[a for a in app_args.split(",")] if app_args else [],
             originated=True,
@@ -530,6 +555,26 @@ class Pbx:
         )
         self.channels[new_id] = ch
         self.heard[new_id] = []
+        if tech == "Local":
+            # The ;2 half runs the dialplan at context/exten; Asterisk reports its steps too.
+            half = Channel(
+                id=self.new_channel_id(),
+                name=name[:-1] + "2",
+                state="Ring",
+                caller={"name": "", "number": ""},
+                dialplan={
+                    "context": context,
+                    "exten": exten,
+                    "priority": 1,
+                    "app_name": "",
+                    "app_data": "",
+                },
+                creationtime=ch.creationtime,
+                app=app,
+                local_half=ch.id,
+            )
+            ch.local_half = half.id
+            self.channels[half.id] = half
         phone = self.phone_for(endpoint)
         self.soon(self._dial_begin, ch, phone, timeout)
         return ch
@@ -542,6 +587,15 @@ class Pbx:
         if ch.id not in self.channels:
             return
         self.emit(ch.app, "Dial", self._dial_fields(ch, ""))
+        half = self.channels.get(ch.local_half or "")
+        if half is not None:
+            # A Local channel is answered by its dialplan (Answer()) at once.
+            half.dialplan = {**half.dialplan, "app_name": "Answer", "app_data": ""}
+            self.channel_event(half, "ChannelDialplan", dialplan_app="Answer", dialplan_app_data="")
+            half.state = "Up"
+            self.channel_event(half, "ChannelStateChange")
+            self._phone_answers(ch, phone)
+            return
         if phone.busy:
             self.emit(ch.app, "Dial", self._dial_fields(ch, "BUSY"))
             self._destroy(ch, 17)

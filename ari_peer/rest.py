@@ -344,6 +344,26 @@ async def channels_continue(request: web.Request) -> web.Response:
     return _no_content()
 
 
+async def channels_redirect(request: web.Request) -> web.Response:
+    pbx = _pbx(request)
+    params = await _params(request, "channels", "redirect")
+    ch = pbx.control(params["channelId"])
+    endpoint = params["endpoint"]
+    if not endpoint:
+        raise AriError(400, "Required parameter 'endpoint' not provided.")
+    tech, _, resource = endpoint.partition("/")
+    if not resource:
+        raise AriError(422, f"Endpoint parameter '{endpoint}' does not contain tech/resource")
+    if not ch.name.startswith(tech + "/"):
+        channel_tech = ch.name.partition("/")[0]
+        raise AriError(
+            422, f"Endpoint technology '{tech}' does not match channel technology '{channel_tech}'"
+        )
+    # The far end is sent elsewhere (SIP 302): the call leaves this Asterisk.
+    pbx.continue_in_dialplan(ch.id)
+    return _no_content()
+
+
 async def channels_dtmf(request: web.Request) -> web.Response:
     params = await _params(request, "channels", "sendDTMF")
     _pbx(request).control(params["channelId"])
@@ -695,6 +715,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/channels/{channelId}/moh", channels_moh),
     ("DELETE", "/channels/{channelId}/moh", channels_moh),
     ("POST", "/channels/{channelId}/continue", channels_continue),
+    ("POST", "/channels/{channelId}/redirect", channels_redirect),
     ("POST", "/channels/{channelId}/dtmf", channels_dtmf),
     ("POST", "/channels/{channelId}/play", channels_play),
     ("POST", "/channels/{channelId}/play/{playbackId}", channels_play_with_id),

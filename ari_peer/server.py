@@ -17,7 +17,7 @@ from aiohttp import web
 from ari_peer import rest
 from ari_peer.pbx import AriError, Pbx, Phone
 
-SERVER_KEY = web.AppKey("server", object)
+LOOPBACK = {"127.0.0.1", "::1"}
 
 
 def _pbx(request: web.Request) -> Pbx:
@@ -56,6 +56,9 @@ def _seconds(body: dict[str, Any], name: str) -> float | None:
 async def control_middleware(request: web.Request, handler: rest.Handler) -> web.StreamResponse:
     if not request.path.startswith("/_peer"):
         return await handler(request)
+    if request.remote not in LOOPBACK:
+        # The control API has no credentials: it is for the demo's phone on this machine only.
+        return web.json_response({"message": "control API is for loopback clients"}, status=403)
     try:
         return await handler(request)
     except AriError as exc:
@@ -70,8 +73,11 @@ async def control_place_call(request: web.Request) -> web.Response:
     called = _text(body, "called", "12345")
     if not caller.isdigit() or not called.isdigit():
         raise AriError(400, "caller and called must be digits")
-    channel_id = _pbx(request).place_call(caller, called)
-    return web.json_response({"channel_id": channel_id}, status=201)
+    pbx = _pbx(request)
+    channel_id = pbx.place_call(caller, called)
+    # A call reaches the Stasis app only while its events WebSocket is connected.
+    reached = channel_id in pbx.channels
+    return web.json_response({"channel_id": channel_id, "reached_app": reached}, status=201)
 
 
 async def control_call(request: web.Request) -> web.Response:

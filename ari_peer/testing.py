@@ -123,6 +123,10 @@ class Peer:
         """Every event sent to a connected WebSocket, oldest first (copies)."""
         return self._call(lambda pbx: [dict(e) for e in pbx.events])
 
+    def clear_events(self) -> None:
+        """Forget the events sent so far (for a peer shared by several tests)."""
+        self._call(lambda pbx: pbx.events.clear())
+
     @property
     def connected(self) -> bool:
         """Whether the Stasis application's events WebSocket is connected now."""

@@ -30,6 +30,7 @@ async def test_caller_and_agent_in_a_bridge(peer: Peer) -> None:
         assert bridge.json["bridge_type"] == "mixing" and bridge.json["channels"] == []
         await bridge.addChannel(channel=[caller.id, agent.id])
         await session.wait_for("ChannelEnteredBridge", lambda e: e.channel is agent)
+        await session.wait_for("ChannelVarset", lambda e: e.variable == "BRIDGEPVTCALLID")
         entered = session.of_type("ChannelEnteredBridge")
         assert [e.channel.id for e in entered] == [caller.id, agent.id]
         assert entered[-1]["bridge"]["channels"] == [caller.id, agent.id]
@@ -110,3 +111,35 @@ async def test_bridge_refusals(peer: Peer) -> None:
         assert rest(peer, "DELETE", "/bridges/nope").status_code == 404
         assert rest(peer, "POST", "/bridges", params={"type": "wobbly"}).status_code == 400
         await bridge.destroy()
+
+
+async def test_a_three_way_call_mixes_in_softmix_and_a_leaving_leader_keeps_the_others(
+    peer: Peer,
+) -> None:
+    peer.set_phone("PJSIP/agent07", answer_after=0)
+    peer.set_phone("PJSIP/12319@hotline-trunk", answer_after=0)
+    async with ari(peer) as session:
+        caller_id = peer.place_call()
+        caller = (await session.wait_for("StasisStart")).channel
+        agent = await session.client.channels.originate(endpoint="PJSIP/agent07", app="hotline")
+        leader = await session.client.channels.originate(
+            endpoint="PJSIP/12319@hotline-trunk", app="hotline", appArgs="conference,5"
+        )
+        for channel in (agent, leader):
+            await session.wait_for("StasisStart", lambda e, c=channel: e.channel is c)
+        bridge = await session.client.bridges.create(type="mixing")
+        await bridge.addChannel(channel=[caller.id, agent.id])
+        await bridge.addChannel(channel=leader.id)
+        entered = await session.wait_for("ChannelEnteredBridge", lambda e: e.channel is leader)
+        assert entered["bridge"]["technology"] == "softmix"
+        assert len(entered["bridge"]["channels"]) == 3
+        await session.wait_for(
+            "ChannelVarset",
+            lambda e: e.variable == "BRIDGEPEER" and e.channel is caller and "," in e.value,
+        )
+
+        peer.hang_up(leader.id)
+        left = await session.wait_for("ChannelLeftBridge", lambda e: e.channel is leader)
+        assert left["bridge"]["channels"] == [caller.id, agent.id]
+        assert peer.channel(caller_id)["bridge"] == bridge.id  # type: ignore[index]
+        assert peer.channel(agent.id)["bridge"] == bridge.id  # type: ignore[index]

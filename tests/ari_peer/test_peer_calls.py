@@ -7,7 +7,7 @@ import pytest
 from asyncari.model import Channel, Playback
 
 from ari_peer.testing import Peer
-from tests.ari_peer.peer_helpers import ari
+from tests.ari_peer.peer_helpers import ari, rest
 
 pytestmark = pytest.mark.anyio
 
@@ -158,3 +158,22 @@ async def test_a_call_while_the_app_is_not_connected_never_reaches_stasis(peer: 
         await anyio.sleep(0.05)
         assert session.of_type("StasisStart") == []
         assert await session.client.channels.list() == []
+
+
+async def test_continue_and_redirect_take_the_call_out_of_stasis(peer: Peer) -> None:
+    async with ari(peer) as session:
+        first_id = peer.place_call()
+        first = (await session.wait_for("StasisStart")).channel
+        await first.continueInDialplan()
+        await session.wait_for("StasisEnd", lambda e: e.channel is first)
+        peer.wait_until(lambda: peer.channel(first_id) is None)
+
+        second_id = peer.place_call()
+        second = (
+            await session.wait_for("StasisStart", lambda e: e.channel.id == second_id)
+        ).channel
+        wrong = rest(peer, "POST", f"/channels/{second_id}/redirect", params={"endpoint": "SIP/x"})
+        assert wrong.status_code == 422
+        await second.redirect(endpoint="PJSIP/110@hotline-trunk")
+        await session.wait_for("StasisEnd", lambda e: e.channel is second)
+        assert rest(peer, "POST", f"/channels/{second_id}/answer").status_code in (404, 409)

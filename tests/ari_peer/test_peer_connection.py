@@ -35,6 +35,8 @@ async def test_a_dropped_websocket_loses_events_but_not_calls(peer: Peer) -> Non
         dtmf = await second.wait_for("ChannelDtmfReceived")
         assert dtmf.digit == "7"
         assert [e.digit for e in second.of_type("ChannelDtmfReceived")] == ["7"]
+        peer.clear_events()
+        assert peer.events == []
 
 
 async def test_a_restart_drops_everything_and_comes_back_on_the_same_port(peer: Peer) -> None:

@@ -53,6 +53,9 @@ async def test_the_call_command_dials_presses_keys_and_hangs_up(
 
 def test_control_api_refuses_bad_input(peer: Peer) -> None:
     base = peer.url + "_peer"
+    lonely = httpx.post(base + "/calls", json={"caller": "13800000000"})
+    assert lonely.status_code == 201 and lonely.json()["reached_app"] is False
+    assert main(["call", "--peer", peer.url, "--wait", "0"]) == 1
     assert httpx.post(base + "/calls", json={"caller": "abc"}).status_code == 400
     assert httpx.post(base + "/calls", json={"caller": 5}).status_code == 400
     assert httpx.post(base + "/calls", content=b"[1]").status_code == 400
@@ -72,6 +75,7 @@ async def test_control_api_keys_are_dtmf_digits(peer: Peer) -> None:
     async with ari(peer) as session:
         placed = httpx.post(peer.url + "_peer/calls", json={"caller": "13800000000"})
         assert placed.status_code == 201
+        assert placed.json()["reached_app"] is True
         channel_id = placed.json()["channel_id"]
         await session.wait_for("StasisStart")
         keys = peer.url + f"_peer/calls/{channel_id}/keys"

@@ -21,6 +21,7 @@ async def test_a_phone_that_answers_enters_stasis_with_the_app_args(peer: Peer) 
             appArgs="agent,1796.0",
             callerId="Hotline <12345>",
             timeout=5,
+            variables={"MINQING_CALL": "1796.0"},
         )
         assert isinstance(channel, Channel)
         assert channel.json["state"] == "Down"
@@ -36,7 +37,9 @@ async def test_a_phone_that_answers_enters_stasis_with_the_app_args(peer: Peer) 
         dials += [(e.type, e.dialstatus) for e in session.of_type("DialResult")]
         assert dials == [("DialStart", ""), ("DialState", "RINGING"), ("DialResult", "ANSWER")]
         assert session.of_type("DialStart")[0].dialstring == "agent01"
-        assert peer.channel(channel.id)["in_stasis"]  # type: ignore[index]
+        described = peer.channel(channel.id)
+        assert described is not None and described["in_stasis"]
+        assert described["variables"] == {"MINQING_CALL": "1796.0"}
 
 
 async def test_a_phone_nobody_answers_times_out_with_no_answer(peer: Peer) -> None:

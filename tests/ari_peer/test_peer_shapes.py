@@ -79,6 +79,7 @@ async def test_a_call_like_the_real_one_sends_events_of_the_real_shapes(peer: Pe
         "ChannelVarset",
         "ChannelEnteredBridge",
         "ChannelConnectedLine",
+        "ChannelDialplan",
         "ChannelHangupRequest",
         "ChannelLeftBridge",
         "StasisEnd",
@@ -93,6 +94,11 @@ async def test_a_call_like_the_real_one_sends_events_of_the_real_shapes(peer: Pe
     assert local_start["channel"]["name"].startswith("Local/s@local-test-")
     assert local_start["channel"]["name"].endswith(";1")
     assert local_start["channel"]["dialplan"]["app_data"] == "hotline,agent"
+    half = next(e for e in events if e["type"] == "ChannelDialplan")
+    assert half["channel"]["name"] == local_start["channel"]["name"][:-1] + "2"
+    assert half["dialplan_app"] == "Answer"
+    halves_gone = [e["channel"]["name"][-2:] for e in events if e["type"] == "ChannelDestroyed"]
+    assert halves_gone[:2] == [";1", ";2"]
     # The noise a real call brings is there too.
     variables = {e["variable"] for e in events if e["type"] == "ChannelVarset"}
     assert {"STASISSTATUS", "BRIDGEPEER", "RTPAUDIOQOS"} <= variables
