@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
 from marshmallow import ValidationError
@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from app.api.blueprint import Blueprint
 from app.api.telephony_schemas import (
     AgentStateOutSchema,
+    BridgeTokenSchema,
     CallInSchema,
     CallOutSchema,
     CommandArgsSchema,
@@ -33,7 +34,7 @@ from app.api.telephony_schemas import (
     VoicemailOutSchema,
 )
 from app.auth import policy
-from app.auth.tokens import current_user
+from app.auth.tokens import current_user, issue_token
 from app.errors import DomainError, Invalid
 from app.telephony import agents, calls, commands, recordings, settings, status_query, voicemail
 from app.telephony import config as telephony_config
@@ -87,6 +88,23 @@ def _bridge():
     user = current_user()
     policy.check_bridge(user)
     return user
+
+
+@blp.route("/token")
+class BridgeToken(MethodView):
+    @blp.response(200, BridgeTokenSchema)
+    @blp.doc(security=SECURITY)
+    def post(self):
+        """A fresh token for the bridge, for the one it sends (tokens expire after
+        TOKEN_MAX_AGE_SECONDS; the bridge renews its own before then). The bridge only: a
+        password set on its account (`flask users set-password ari_bridge`) revokes every
+        token, renewed ones too."""
+        user = _bridge()
+        return {
+            "access_token": issue_token(user),
+            "token_type": "Bearer",
+            "expires_in": current_app.config["TOKEN_MAX_AGE_SECONDS"],
+        }
 
 
 @blp.route("/config")
@@ -287,7 +305,10 @@ class Voicemails(MethodView):
 
 RECORDING_BODY = {
     "required": True,
-    "content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}},
+    "content": {
+        media: {"schema": {"type": "string", "format": "binary"}}
+        for media in ("audio/wav", "application/octet-stream")
+    },
 }
 
 
@@ -298,7 +319,8 @@ class Recording(MethodView):
     @blp.alt_response(415, description="`unsupported_media_type`: not audio/wav")
     @blp.doc(security=SECURITY, parameters=[CHANNEL_PARAMETER], requestBody=RECORDING_BODY)
     def put(self, channel_id: str):
-        """The call's recording: the raw WAV as the body (`Content-Type: audio/wav`, at most
+        """The call's recording: the raw WAV as the body (`Content-Type: audio/wav`, or
+        application/octet-stream: the bytes must be a WAV either way; at most
         TELEPHONY_RECORDING_MAX_BYTES, else 413). Attached to the call's case now, or when
         the call is linked to one. A repeat changes nothing and answers the stored one."""
         user = _bridge()

@@ -179,3 +179,9 @@ class CommandResultOutSchema(Out):
     id = fields.Integer()
     outcome = fields.String()
     recorded = fields.Boolean(metadata={"description": "false: a repeat, nothing changed"})
+
+
+class BridgeTokenSchema(Out):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer(metadata={"description": "seconds"})

@@ -6,6 +6,11 @@ and an afternoon peak, a quiet night; most are answered within seconds, some are
 in the queue (more at the peaks), agents talk two to six minutes; the demo cases that came by
 phone each get the call they were registered in.
 
+Beside the calls, what the bridge runs on: its service account (`ari_bridge`), the default IVR
+menu (12345 answers around the clock; app/telephony/ivr.py), the phones of the demo agents
+and the demo revisit clerk (PJSIP/agent, PJSIP/agent01.., PJSIP/revisit, as the ARI peer's
+demo phones are named) and one blacklisted number.
+
 Idempotent like the rest of `flask seed demo`: every demo call has a channel id of its own
 ("demo.<day>.<n>", "demo.case.<case number>", "demo.live.<agent>"), made the same way on
 every run (a day's calls come from a generator seeded with the day), and only the missing
@@ -29,9 +34,11 @@ from app.clock import clock
 from app.extensions import db
 from app.models import (
     AgentState,
+    BlacklistEntry,
     CallRecord,
     Case,
     Department,
+    PhoneExtension,
     SkillGroup,
     SkillGroupMember,
     User,
@@ -48,6 +55,9 @@ from app.models.telephony import (
 )
 from app.seed.cases import SURNAMES, demo_cases, user_named
 from app.seed.org import NO_PASSWORD, add_user
+from app.telephony import ivr
+from app.telephony.account import service_account
+from app.telephony.versioning import changed as telephony_changed
 
 CALL_DAYS = 60
 HOTLINE = "12345"
@@ -89,12 +99,36 @@ def seed_telephony(password: str, echo: Callable[[str], Any] = lambda _: None) -
     calls = _add_missing(list(_history(now, agents, groups)))
     calls += _add_missing(list(_case_calls(now, agents[0])))
     calls += _live(now, agents, groups)
+    service_account()
+    _bridge_settings(now, [*agents, user_named("revisit")])
     db.session.commit()
     echo(
         f"telephony: {len(groups)} skill groups ({made_groups} new), {len(agents)} agents "
         f"({made_seats} new seats), {calls} calls added"
     )
     return Seeded(made_groups, made_seats, calls)
+
+
+# A sample of the blacklist (黑名单) the administrator keeps.
+BLACKLISTED = ("13900000000", "示例：反复骚扰热线的号码")
+
+
+def _bridge_settings(now: datetime, phone_users: list[User]) -> None:
+    """The default menu, the phones, the blacklist sample: each only when missing."""
+    moved = ivr.seed_default()
+    taken = set(db.session.scalars(select(PhoneExtension.endpoint)))
+    have = set(db.session.scalars(select(PhoneExtension.user_id)))
+    for user in phone_users:
+        endpoint = f"PJSIP/{user.username}"
+        if user.id not in have and endpoint not in taken:
+            db.session.add(PhoneExtension(user_id=user.id, endpoint=endpoint))
+    number, note = BLACKLISTED
+    if db.session.scalar(select(BlacklistEntry.id).filter_by(number=number)) is None:
+        db.session.add(BlacklistEntry(number=number, action="refuse", note=note, created_at=now))
+        moved = True
+    if moved:
+        telephony_changed()
+    db.session.flush()
 
 
 def _groups() -> tuple[dict[str, SkillGroup], int]:

@@ -43,6 +43,14 @@ from app.telephony import calls, settings, states
 from app.telephony.transaction import atomic
 from app.timefmt import to_rfc3339
 
+# The words pages show for the states (app/models/telephony.py AGENT_STATES).
+STATE_WORDS = {
+    READY: ("就绪", "Ready"),
+    BUSY: ("通话中", "On a call"),
+    WRAP_UP: ("话后处理", "Wrap-up"),
+    AWAY: ("小休", "Away"),
+    SIGNED_OUT: ("签出", "Signed out"),
+}
 # The states an agent sets from the workbench (busy and wrap-up follow the calls).
 SELF_STATES = (READY, AWAY, SIGNED_OUT)
 HISTORY = 5  # the caller's newest cases shown in the screen pop
@@ -205,7 +213,6 @@ def _take_agent(group: SkillGroup, call: CallRecord, exclude: list[str]) -> User
             assert agent is not None
             return agent
         tried.add(user_id)  # taken by a concurrent offer since it was read
-    db.session.rollback()
     raise Conflict("no_agent_ready", "该技能组暂无空闲坐席", f"No agent of '{group.code}' is ready")
 
 
@@ -261,8 +268,13 @@ def no_answer(username: str, channel_id: str, by: User) -> AgentView:
     agent = _agent_named(username)
     row = states.row_of(agent.id, lock=True)
     call_id = db.session.scalar(select(CallRecord.id).where(CallRecord.channel_id == channel_id))
-    on_other = row is not None and row.state in (BUSY, WRAP_UP) and row.call_id != call_id
-    if not (on_other and row is not None and row.call_id is not None):
+    on_another_call = (
+        row is not None
+        and row.state in (BUSY, WRAP_UP)
+        and row.call_id is not None
+        and row.call_id != call_id
+    )
+    if not on_another_call:
         states.move(agent.id, AWAY, clock.now(), None)
     db.session.commit()
     return state_of(agent)
@@ -331,6 +343,17 @@ def _views(user_ids: list[int] | None) -> list[AgentView]:
             )
         )
     return out
+
+
+def skill_groups() -> list[tuple[str, str, str]]:
+    """The active skill groups as (code, Chinese name, English name), by code: the choices
+    of a transfer and of the IVR editor's queue targets."""
+    rows = db.session.execute(
+        select(SkillGroup.code, SkillGroup.name, SkillGroup.name_en)
+        .where(SkillGroup.active.is_(True))
+        .order_by(SkillGroup.code)
+    ).all()
+    return [(code, name, name_en) for code, name, name_en in rows]
 
 
 def state_of(user: User) -> AgentView:

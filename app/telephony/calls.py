@@ -7,7 +7,8 @@ starts with the stored one replaces it). The moments must stay in order (started
 answered ≤ ended); a PUT that would break it is refused whole. A record an offer made before
 the first PUT arrived (`placeholder`) takes that PUT's direction, started_at and queued_at.
 
-Side effects, in the same transaction:
+Side effects, in the same transaction (agents' states for every call but a revisit callback,
+whose clerk answers no queue):
 - answered with an agent → the agent is busy on this call;
 - ended → the agent who answered goes to wrap-up (since ended_at); an agent whose phone was
   ringing for it (offered, never answered) is ready again;
@@ -30,7 +31,7 @@ from app.clock import clock
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.models import AgentState, CallRecord, CallRecording, Case, SkillGroup, User
-from app.models.telephony import BUSY, INBOUND, READY, WRAP_UP
+from app.models.telephony import BUSY, CALLBACK, INBOUND, READY, WRAP_UP
 from app.telephony import events, recordings, states
 from app.telephony.transaction import atomic
 
@@ -221,10 +222,17 @@ def _check_order(moments: dict[str, Any]) -> None:
 
 
 def _side_effects(call: CallRecord, fresh: set[str], by: User) -> None:
-    if "answered_at" in fresh and call.agent_id is not None and call.ended_at is None:
+    # A revisit callback's clerk is no queue's agent: their state is not the ACD's.
+    queue_call = call.direction != CALLBACK
+    if (
+        queue_call
+        and "answered_at" in fresh
+        and call.agent_id is not None
+        and call.ended_at is None
+    ):
         assert call.answered_at is not None
         states.move(call.agent_id, BUSY, call.answered_at, call.id)
-    if "ended_at" in fresh:
+    if "ended_at" in fresh and queue_call:
         _release_agents(call)
     if call.case_id is not None and fresh & {"case_id", "satisfaction"}:
         on_case_linked(call, by, satisfaction_only="case_id" not in fresh)

@@ -23,8 +23,11 @@ from app.telephony import settings
 from app.telephony.transaction import atomic
 
 WAV = "audio/x-wav"  # as the attachments' type detection names it
-# The types a request body may declare for a WAV (RFC 2361 and common usage).
-WAV_CONTENT_TYPES = frozenset({"audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"})
+# The types a request body may declare for a WAV (RFC 2361 and common usage, and plain bytes:
+# what it is is read from the bytes either way).
+WAV_CONTENT_TYPES = frozenset(
+    {"audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "application/octet-stream"}
+)
 
 
 def too_large() -> DomainError:

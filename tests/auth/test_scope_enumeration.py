@@ -769,6 +769,7 @@ def check_administrators_only(check: Check, operation: str, _dept_ids) -> None:
 # doing, not the body's.
 BRIDGE_CALLS: dict[str, dict] = {
     "GET /api/v1/telephony/config": {},
+    "POST /api/v1/telephony/token": {},
     "PUT /api/v1/telephony/calls/{channel_id}": {
         "json": {"started_at": "2026-03-02T10:00:00+08:00", "caller": "13800000000"}
     },

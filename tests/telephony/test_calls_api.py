@@ -113,3 +113,18 @@ def test_people_may_not_write_calls(client, auth, now, username):
 def test_no_token_is_401(client, now):
     resp = put_call(client, {}, CH, started_at=at())
     assert resp.status_code == 401
+
+
+def test_a_callback_leaves_the_clerks_state_alone(client, bridge, now, groups):
+    put_call(
+        client,
+        bridge,
+        "cb.1",
+        direction="callback",
+        started_at=at(),
+        answered_at=at(5),
+        agent="revisit",
+    )
+    put_call(client, bridge, "cb.1", ended_at=at(50))
+    assert state_of("revisit") is None
+    assert call_of("cb.1").talk_seconds == 45

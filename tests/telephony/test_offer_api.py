@@ -180,3 +180,11 @@ def test_concurrent_offers_never_share_an_agent(app, bridge, now, groups):
     refused = [body["code"] for status, body in results if status != 200]
     assert sorted(taken) == ["agent", "agent01", "agent02"]  # the general group's three
     assert refused == ["no_agent_ready"] * 3
+
+
+def test_no_answer_leaves_an_agent_on_another_call_busy(client, bridge, now, groups):
+    put_call(client, bridge, "other.1", started_at=at(), answered_at=at(1), agent="agent01")
+    resp = client.post(
+        "/api/v1/telephony/agents/agent01/no-answer", json={"channel_id": CH}, headers=bridge
+    )
+    assert resp.status_code == 200 and resp.get_json()["state"] == "busy"
