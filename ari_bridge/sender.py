@@ -104,7 +104,8 @@ class Sender:
             log.warning("spool op %s %s %s not delivered yet: %s", op.seq, op.method, op.path, exc)
             await self.spool.failed([op.seq], str(exc))
             return False
-        if 400 <= answer.status < 500 and answer.status not in (408, 429):
+        # 401/403: the bridge's token or account is wrong, not the op: keep it and retry.
+        if 400 <= answer.status < 500 and answer.status not in (401, 403, 408, 429):
             log.error("spool op %s %s %s refused: %s %s", op.seq, op.method, op.path,
                       answer.status, answer.body)  # fmt: skip
             await self.spool.refuse(op.seq, answer.status, repr(answer.body)[:2000])

@@ -24,7 +24,7 @@ from ari_bridge.flow import Flow
 from ari_bridge.sender import Sender
 from ari_bridge.settings import Settings
 from ari_bridge.spool import Spool
-from ari_bridge.webapp import WebApp
+from ari_bridge.webapp import Unavailable, WebApp
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +54,36 @@ class Service:
         task.add_done_callback(self.tasks.discard)
         return task
 
+    async def _tokens(self) -> None:
+        """Renew the bridge's API token well before it expires (tokens live 12 h): on start,
+        then every third of its life. The renewed token is kept in the spool, for a restart
+        with the same MINQING_API_TOKEN after that one has expired."""
+        while True:
+            try:
+                renewed = await self.web.renew_token()
+            except Unavailable:
+                renewed = None
+                await asyncio.sleep(self.settings.config_every * 5)
+                continue
+            if renewed is None:
+                log.error("the web app refused the bridge's token: set MINQING_API_TOKEN "
+                          "(flask telephony token)")  # fmt: skip
+                await asyncio.sleep(60)
+                continue
+            token, lifetime = renewed
+            self.web.use_token(token)
+            await self.spool.keep("token", {"from": self.settings.api_token, "token": token})
+            await asyncio.sleep(max(60.0, lifetime / 3))
+
     async def run(self) -> None:
+        kept = await self.spool.kept("token")
+        if isinstance(kept, dict) and kept.get("from") == self.settings.api_token:
+            self.web.use_token(str(kept["token"]))  # renewed since MINQING_API_TOKEN was set
         await self.keeper.load_kept()
         await self.keeper.refresh()
         try:
             async with asyncio.TaskGroup() as group:
+                group.create_task(self._tokens())
                 group.create_task(self.sender.run())
                 group.create_task(self.keeper.run())
                 group.create_task(self.commands.run())

@@ -48,6 +48,18 @@ class WebApp:
     async def close(self) -> None:
         await self.http.aclose()
 
+    def use_token(self, token: str) -> None:
+        self.http.headers["Authorization"] = f"Bearer {token}"
+
+    async def renew_token(self) -> tuple[str, int] | None:
+        """A fresh token for the bridge (POST /token): (token, seconds it lives), or None
+        when the web app refused (the token in use is no longer valid)."""
+        answer = await self._request("POST", "/token")
+        body = answer.body if isinstance(answer.body, dict) else {}
+        if answer.status != 200 or not body.get("access_token"):
+            return None
+        return str(body["access_token"]), int(body.get("expires_in") or 3600)
+
     async def _request(self, method: str, path: str, **kw: Any) -> Answer:
         try:
             resp = await self.http.request(method, path, **kw)

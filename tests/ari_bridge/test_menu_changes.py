@@ -60,3 +60,27 @@ def test_waiting_callers_hear_their_position(app, peer, start_bridge):
     for ch in (first, second):
         peer.hang_up(ch)
         record_where(ch, lambda r: r.ended_at is not None and r.answered_at is None)
+
+
+def test_the_bridge_renews_its_token_and_a_restart_uses_the_renewed_one(peer, start_bridge):
+    import asyncio
+
+    save_menu(MENU)
+    bridge = start_bridge()
+    service = bridge.service
+
+    def kept(running):
+        coro = running.service.spool.kept("token")
+        return asyncio.run_coroutine_threadsafe(coro, running.loop).result(5)
+
+    renewed = eventually(lambda: kept(bridge))
+    # Kept with the token it was renewed from (a token made within the same second may be
+    # the same string: the web app signs the account and the time).
+    assert renewed["from"] == service.settings.api_token and renewed["token"]
+    bridge.stop()
+    again = start_bridge()  # same MINQING_API_TOKEN: starts with the renewed token
+    header = again.call(lambda: again.service.web.http.headers["Authorization"])
+    assert header in (f"Bearer {renewed['token']}", f"Bearer {kept(again)['token']}")
+    ch = peer.place_call(caller=CALLER)
+    wait_heard(peer, ch, "minqing/welcome")
+    record_where(ch, lambda r: True)
