@@ -70,13 +70,11 @@ class Sender:
             self._wake.clear()
             if len(inflight) < WINDOW and loop.time() >= retry_at:
                 busy = {op.key for op in inflight.values()}
-                sent = {op.seq for op in inflight.values()}
-                for op in await self.spool.pending(WINDOW * 8):
+                for op in await self.spool.pending(WINDOW * 4, tuple(sorted(busy))):
                     if len(inflight) >= WINDOW:
                         break
-                    if op.key in busy or op.seq in sent:
-                        busy.add(op.key)  # an older op of this key goes first
-                        continue
+                    if op.key in busy:
+                        continue  # an older op of this key goes first
                     busy.add(op.key)
                     inflight[loop.create_task(self._deliver(op))] = op
             waits: set[asyncio.Future[Any]] = set(inflight)

@@ -209,11 +209,14 @@ class Spool:
         seq: int | None = await self._write(self._start_call, channel_id, method, path, body)
         return seq
 
-    def _pending(self, limit: int) -> list[Op]:
+    def _pending(self, limit: int, keys_busy: tuple[str, ...]) -> list[Op]:
+        busy = ",".join("?" * len(keys_busy))
         rows = self.db.execute(
             "SELECT seq, key, method, path, body, file, file_field, content_type, attempts"
-            " FROM op WHERE state = 'pending' ORDER BY seq LIMIT ?",
-            (limit,),
+            " FROM op WHERE state = 'pending'"
+            + (f" AND key NOT IN ({busy})" if keys_busy else "")
+            + " ORDER BY seq LIMIT ?",
+            (*keys_busy, limit),
         ).fetchall()
         return [
             Op(seq, key, method, path, None if body is None else json.loads(body),
@@ -221,9 +224,10 @@ class Spool:
             for seq, key, method, path, body, file, field, ctype, attempts in rows
         ]  # fmt: skip
 
-    async def pending(self, limit: int = 200) -> list[Op]:
-        """The oldest ops not yet delivered, in order."""
-        ops: list[Op] = await self._run(self._pending, limit)
+    async def pending(self, limit: int = 200, keys_busy: tuple[str, ...] = ()) -> list[Op]:
+        """The oldest ops not yet delivered, in order (but none of the keys in `keys_busy`:
+        those being sent, whose later ops wait for them)."""
+        ops: list[Op] = await self._run(self._pending, limit, keys_busy)
         return ops
 
     def _finish(self, seq: int, state: str, status: int | None, error: str | None,
