@@ -28,6 +28,7 @@ MENU = {
             "2": {"action": "status"},
             "3": {"action": "voicemail"},
             "4": {"action": "menu", "menu": "info"},
+            "9": {"action": "transfer", "number": "110"},
         },
     },
     "info": {
@@ -257,3 +258,41 @@ def test_a_replayed_stasis_start_makes_no_second_record(peer, start_bridge, tmp_
     eventually(lambda: again.call(lambda: again_service.replays_ignored) == 1)
     assert heard(peer, ch).count("minqing/welcome") == 1
     assert db.session.scalar(select(db.func.count()).select_from(CallRecord)) == 1
+
+
+def test_blacklisted_number_with_a_message_hears_it(peer, start_bridge):
+    from bridge_harness import user_named
+
+    from app.telephony import blacklist
+
+    save_menu(MENU)
+    blacklist.add("13911111111", "message", "minqing/blocked-notice", "t",
+                  user_named("admin", ("admin",)))  # fmt: skip
+    start_bridge()
+    ch = peer.place_call(caller="13911111111")
+    eventually(lambda: peer.channel(ch) is None)
+    assert heard(peer, ch) == ["minqing/blocked-notice"]
+    rec = record_where(ch, lambda r: r.ended_at is not None)
+    assert rec.hangup_cause == 16 and rec.queued_at is None
+
+
+def test_menu_transfer_to_an_outside_number(peer, start_bridge):
+    save_menu(MENU)
+    peer.set_phone("PJSIP/110@hotline-trunk", answer_after=0.1)
+    start_bridge()
+    ch = peer.place_call(caller=CALLER)
+    wait_heard(peer, ch, "minqing/welcome")
+    peer.press(ch, "9")
+    outside = eventually(lambda: next((e["channel"]["id"] for e in peer.events
+                                       if e["type"] == "StasisStart"
+                                       and e.get("args") == ["transfer", ch]), None))  # fmt: skip
+
+    def together():
+        a, b = peer.channel(ch) or {}, peer.channel(outside) or {}
+        return a.get("bridge") and a["bridge"] == b.get("bridge")
+
+    eventually(together)
+    peer.hang_up(outside)  # the far end hangs up: the bridge ends the call
+    eventually(lambda: peer.channel(ch) is None)
+    rec = record_where(ch, lambda r: r.ended_at is not None)
+    assert rec.ivr_path == "9"
