@@ -19,6 +19,11 @@ def voicemail_cases():
     return list(db.session.scalars(select(Case).filter_by(channel="voicemail")))
 
 
+def attachments_of(case):
+    db.session.rollback()
+    return list(db.session.scalars(select(Attachment).filter_by(case_id=case.id)))
+
+
 def leave_voicemail(peer, ch):
     wait_heard(peer, ch, "minqing/welcome")
     peer.press(ch, "3")
@@ -44,7 +49,7 @@ def test_voicemail_makes_a_case_with_the_recording_and_tells_the_number(peer, st
     assert digits == "".join(c for c in case.number if c.isdigit())
     password = [s for s in said[end + 1 :] if s.startswith("digits/")]
     assert len(password) == 6  # the query password, for the status query by keypad
-    attachments = list(db.session.scalars(select(Attachment).filter_by(case_id=case.id)))
+    attachments = eventually(lambda: attachments_of(case))
     assert len(attachments) == 1 and attachments[0].content_type.startswith("audio/")
     rec = record_where(ch, lambda r: r.ended_at is not None)
     assert rec.case_id == case.id and rec.ivr_path == "3"
@@ -139,8 +144,7 @@ def test_caller_hangs_up_while_recording_the_message_is_kept(peer, start_bridge)
     eventually(lambda: len(voicemail_cases()) == 1, timeout=15)
     [case] = voicemail_cases()
     assert case.citizen_phone == CALLER
-    attachments = list(db.session.scalars(select(Attachment).filter_by(case_id=case.id)))
-    assert len(attachments) == 1
+    assert len(eventually(lambda: attachments_of(case))) == 1
 
 
 def test_too_many_wrong_status_queries_are_refused(app, peer, start_bridge, case_with_password):
