@@ -231,6 +231,7 @@ class Acd:
 
     async def survey(self, call: Call) -> None:
         """1 satisfied, 2 basically satisfied, 3 unsatisfied; one re-prompt on a wrong key."""
+        call.digits.clear()  # keys pressed while talking are not survey answers
         for attempt in range(2):
             await call.play(SURVEY, interruptible=True)
             key = await call.digit(8.0)

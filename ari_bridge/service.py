@@ -75,6 +75,13 @@ class Service:
             await self.spool.keep("token", {"from": self.settings.api_token, "token": token})
             await asyncio.sleep(max(60.0, lifetime / 3))
 
+    async def _prune(self) -> None:
+        while True:
+            removed = await self.spool.prune()
+            if removed:
+                log.info("spool: %d delivered ops forgotten", removed)
+            await asyncio.sleep(3600)
+
     async def run(self) -> None:
         kept = await self.spool.kept("token")
         if isinstance(kept, dict) and kept.get("from") == self.settings.api_token:
@@ -84,6 +91,7 @@ class Service:
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._tokens())
+                group.create_task(self._prune())
                 group.create_task(self.sender.run())
                 group.create_task(self.keeper.run())
                 group.create_task(self.commands.run())

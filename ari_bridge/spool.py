@@ -280,6 +280,21 @@ class Spool:
         n: int = await self._run(self._count, state)
         return n
 
+    def _prune(self, done_before: float, seen_before: float) -> int:
+        cur = self.db.execute("DELETE FROM op WHERE state = 'done' AND sent_at < ?", (done_before,))
+        self.db.execute("DELETE FROM seen WHERE at < ?", (seen_before,))
+        return cur.rowcount
+
+    async def prune(self, keep_done_days: float = 7, keep_seen_days: float = 2) -> int:
+        """Forget delivered ops after a week and taken channels after two days (no call
+        lasts that long; a replay is minutes old at most): the spool stays small. Refused
+        ops are kept until someone looks at them. The number of ops removed."""
+        now = time.time()
+        removed: int = await self._write(
+            self._prune, now - keep_done_days * 86400, now - keep_seen_days * 86400
+        )
+        return removed
+
     # -- what the bridge keeps for itself --------------------------------------------------
 
     def _keep(self, name: str, value: Any) -> None:

@@ -143,3 +143,36 @@ def test_a_refused_op_is_set_aside_and_the_next_goes_on(spool_path):
     assert received.count("/api/v1/telephony/calls/bad") == 1  # never resent
     assert received.count("/api/v1/telephony/calls/flaky") == 2  # 503 retried
     assert REFUSED == "refused"
+
+
+def test_prune_forgets_old_delivered_ops_and_channels_but_keeps_the_rest(spool_path):
+    import sqlite3
+
+    async def go():
+        spool = Spool(spool_path)
+        old = await spool.start_call("1.1", "PUT", "/calls/1.1", {})
+        await spool.done(old, 200, {})
+        refused = await spool.append("1.1", "PUT", "/calls/1.1", {"bad": 1})
+        await spool.refuse(refused, 422, "no")
+        fresh = await spool.start_call("2.2", "PUT", "/calls/2.2", {})
+        await spool.done(fresh, 200, {})
+        pending = await spool.append("2.2", "PUT", "/calls/2.2", {"later": 1})
+        spool.close()
+        # a week and a day ago
+        db = sqlite3.connect(spool_path)
+        db.execute("UPDATE op SET sent_at = sent_at - 8 * 86400 WHERE seq = ?", (old,))
+        db.execute("UPDATE seen SET at = at - 3 * 86400 WHERE channel_id = '1.1'")
+        db.commit()
+        db.close()
+        spool = Spool(spool_path)
+        removed = await spool.prune()
+        left = {op.seq for op in await spool.pending()}
+        refused_left = [r[0] for r in await spool.refused()]
+        again = await spool.start_call("2.2", "PUT", "/calls/2.2", {})
+        spool.close()
+        return removed, left, refused_left, again, pending, refused
+
+    removed, left, refused_left, again, pending, refused = run(go())
+    assert removed == 1
+    assert left == {pending} and refused_left == [refused]
+    assert again is None  # a channel taken two days ago or less is still known
