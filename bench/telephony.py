@@ -187,6 +187,12 @@ def start_peer(port: int, log: Path) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -346,7 +352,10 @@ def main() -> None:
             if time.monotonic() > deadline or bridge.poll() is not None:
                 raise RuntimeError(f"the bridge did not take calls; see {tmp / 'bridge.log'}")
         time.sleep(1.0)
+        cpu0 = {name: cpu_seconds(p.pid) for name, p in (("bridge", bridge), ("peer", peer_proc))}
         sus = sustained(peer, watcher, args.rate, args.seconds)
+        cpu = {name: cpu_seconds(p.pid) - cpu0[name]
+               for name, p in (("bridge", bridge), ("peer", peer_proc))}  # fmt: skip
         time.sleep(2)
         hold = held(peer, bridge.pid, args.concurrent)
     finally:
@@ -372,6 +381,9 @@ def main() -> None:
         ("StasisStart -> record committed p95 (ms)", f"{pct(lat, 0.95):.1f}"),
         ("StasisStart -> record committed p99 (ms)", f"{pct(lat, 0.99):.1f}"),
         ("StasisStart -> record committed max (ms)", f"{max(lat) if lat else float('nan'):.1f}"),
+        ("bridge CPU per call, sustained phase (ms)", f"{cpu['bridge'] / sus['calls'] * 1e3:.1f}"),
+        ("peer CPU per call, sustained phase (ms)", f"{cpu['peer'] / sus['calls'] * 1e3:.1f}"),
+        ("load average (1 min) at the end", f"{os.getloadavg()[0]:.1f}"),
         ("calls held at once (peer's live channels)", f"{hold['held']}"),
         ("bridge RSS idle -> with the calls held (MB)",
          f"{hold['rss_before']:.0f} -> {hold['rss_held']:.0f}"),
