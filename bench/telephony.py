@@ -221,9 +221,11 @@ class RecordWatcher:
 
         with self.engine.connect() as conn:
             while not self._stop.is_set():
+                # A window behind the newest id seen: on PostgreSQL ids are taken at insert
+                # and rows commit out of order, a lower id can appear after a higher one.
                 rows = conn.execute(
                     text("SELECT id, channel_id FROM call_record WHERE id > :last ORDER BY id"),
-                    {"last": self.last_id},
+                    {"last": self.last_id - 500},
                 ).all()
                 conn.rollback()
                 now = time.monotonic()
@@ -280,6 +282,7 @@ def sustained(
     latencies = [(watcher.seen[c] - t0) * 1e3 for c, t0 in started.items() if c in watcher.seen]
     channels = list(started)
     closed = 0
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         closed = watcher.closed(channels)
         if closed == len(channels):
