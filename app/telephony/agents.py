@@ -164,7 +164,10 @@ def _candidates(group: SkillGroup, exclude: list[str], now: datetime, skip: set[
 
 
 def _ringing(call: CallRecord, exclude: list[str]) -> User | None:
-    """The agent already offered this call (a repeated offer answers with them)."""
+    """The agent whose phone rings for this call (a repeated offer answers with them); none
+    once it is answered (a transfer offers it afresh)."""
+    if call.answered_at is not None:
+        return None
     query = (
         select(User)
         .join(AgentState, AgentState.user_id == User.id)
