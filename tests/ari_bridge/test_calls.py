@@ -296,3 +296,17 @@ def test_menu_transfer_to_an_outside_number(peer, start_bridge):
     eventually(lambda: peer.channel(ch) is None)
     rec = record_where(ch, lambda r: r.ended_at is not None)
     assert rec.ivr_path == "9"
+
+
+def test_a_call_that_ended_while_the_websocket_was_down_is_closed(peer, start_bridge):
+    save_menu(MENU)
+    bridge = start_bridge()
+    ch = peer.place_call(caller=CALLER)
+    wait_heard(peer, ch, "minqing/welcome")
+    record_where(ch, lambda r: True)
+    peer.drop_websocket()
+    peer.hang_up(ch)  # its hangup events are lost with the socket
+    bridge.wait_connected(2)
+    rec = record_where(ch, lambda r: r.ended_at is not None)
+    assert rec.hangup_cause is None  # the bridge only noticed the channel was gone
+    assert bridge.call(lambda: ch not in bridge.service.calls)
