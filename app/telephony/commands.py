@@ -23,9 +23,15 @@ from app.auth import policy
 from app.clock import clock
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.models import CallCommand, Case, SkillGroup, User
-from app.models.telephony import CALLBACK_COMMAND, CONFERENCE_COMMAND, TRANSFER_COMMAND
-from app.telephony import agents, calls, events, settings
+from app.models import CallCommand, CallRecord, Case, SkillGroup, User
+from app.models.telephony import (
+    BUSY,
+    CALLBACK_COMMAND,
+    CONFERENCE_COMMAND,
+    TRANSFER_COMMAND,
+    WRAP_UP,
+)
+from app.telephony import agents, calls, events, settings, states
 from app.telephony.transaction import atomic
 
 NUMBER = re.compile(r"^[0-9]{1,20}$")
@@ -262,5 +268,22 @@ def finish(
         data["group"] = group
     requester = db.session.get(User, row.requested_by_id)
     events.log(row.case_id, action, requester or by, now, comment, data)
+    _agent_left(row, outcome, now)
     db.session.commit()
     return Finished(_view(row), True)
+
+
+def _agent_left(row: CallCommand, outcome: str, now: datetime) -> None:
+    """A transfer carried out, or a three-way call the agent left: the caller talks on without
+    them, so their wrap-up starts now, not when the caller hangs up."""
+    left = row.kind == TRANSFER_COMMAND or (
+        row.kind == CONFERENCE_COMMAND and bool(row.payload.get("leave"))
+    )
+    if not left or outcome not in ("answered", "done"):
+        return
+    call_id = db.session.scalar(
+        select(CallRecord.id).where(CallRecord.channel_id == row.payload.get("channel_id"))
+    )
+    state = states.row_of(row.requested_by_id, lock=True)
+    if state is not None and state.state == BUSY and state.call_id == call_id:
+        states.move(row.requested_by_id, WRAP_UP, now, call_id)

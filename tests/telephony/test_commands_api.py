@@ -141,7 +141,10 @@ def test_conference_and_transfer_need_the_agents_live_call(client, bridge, case,
         "leave": True,
     }
     assert taken["transfer"]["group"] == "social" and taken["transfer"]["channel_id"] == CH
+    assert agents.state_of(agent01).state == "busy"
     result(client, bridge, conference.id, outcome="answered", channel_id="1795381636.41")
+    # The agent left the two talking: their wrap-up starts now, not at the caller's hangup.
+    assert agents.state_of(agent01).state == "wrap_up"
     result(client, bridge, transfer.id, outcome="done")
     comments = set(
         db.session.scalars(select(CaseEvent.comment).where(CaseEvent.case_id == case.id))
