@@ -122,6 +122,8 @@ class Commands:
             # No caller: the clerk's phone is an endpoint, not a calling number.
             record = {"direction": "callback", "called": citizen[:40], "started_at": started,
                       "case_id": command.get("case_id")}  # fmt: skip
+            if command.get("clerk"):
+                record["agent"] = str(command["clerk"])  # who placed the call
             if not await legs.answered(other, config.ring_seconds):
                 await self.svc.sender.append(other, "PUT", f"/calls/{other}",
                                              {**record, "ended_at": now_iso()})  # fmt: skip

@@ -354,7 +354,7 @@ class Commands(MethodView):
     def get(self, args):
         """Commands from the pages (long poll: waits up to `wait` seconds, at most 25, for
         one): each taken atomically; one not finished within 60 s is offered again.
-        `{"id", "kind": "callback", "case_id", "clerk_endpoint", "citizen_number"}`,
+        `{"id", "kind": "callback", "case_id", "clerk", "clerk_endpoint", "citizen_number"}`,
         `{"id", "kind": "conference", "case_id", "channel_id", "target_number", "leave"}`,
         `{"id", "kind": "transfer", "case_id", "channel_id", "group"}`."""
         user = _bridge()

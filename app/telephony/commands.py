@@ -124,7 +124,8 @@ def request_callback(user: User, case: Case) -> CommandView:
             "no_citizen_phone", "工单没有可拨打的市民电话", "The case has no phone number to call"
         )
     _pending(case, CALLBACK_COMMAND)
-    payload = {"clerk_endpoint": clerk_endpoint, "citizen_number": number}
+    # The clerk's login too: the callback's call record names who placed it (its agent).
+    payload = {"clerk": user.username, "clerk_endpoint": clerk_endpoint, "citizen_number": number}
     return _add(CALLBACK_COMMAND, case, user, payload)
 
 

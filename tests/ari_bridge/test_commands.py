@@ -73,7 +73,7 @@ def test_callback_rings_the_clerk_then_the_citizen_and_records_the_call(
     peer.set_phone("PJSIP/revisit01", answer_after=0.1)
     peer.set_phone(TRUNK.format(number=citizen), answer_after=0.2)
     start_bridge()
-    cid = command("callback", case, clerk, clerk_endpoint="PJSIP/revisit01",
+    cid = command("callback", case, clerk, clerk="revisit", clerk_endpoint="PJSIP/revisit01",
                   citizen_number=citizen)  # fmt: skip
 
     clerk_leg = eventually(lambda: leg_with_args(peer, "callback", str(cid)))
@@ -92,6 +92,7 @@ def test_callback_rings_the_clerk_then_the_citizen_and_records_the_call(
     rec = record_where(citizen_leg, lambda r: r.ended_at is not None)
     assert rec.direction == "callback" and rec.case_id == case.id
     assert rec.called == citizen and rec.answered_at is not None
+    assert rec.agent_id == clerk.id  # who placed it
 
 
 def test_callback_citizen_does_not_answer(peer, start_bridge, client, auth):

@@ -62,6 +62,7 @@ def test_a_callback_is_taken_once_and_its_outcome_is_on_the_timeline(client, bri
             "id": asked.id,
             "kind": "callback",
             "case_id": case.id,
+            "clerk": "revisit",
             "clerk_endpoint": "PJSIP/revisit",
             "citizen_number": "13800001111",
         }
