@@ -56,9 +56,10 @@ def _bridge_environment(web_url: str, ari: dict[str, str]) -> dict[str, str]:
     env.update(ari)
     env["MINQING_WEB_URL"] = web_url
     if not env.get("MINQING_API_TOKEN"):
-        minted = subprocess.run(
-            _flask("telephony", "token"), capture_output=True, text=True, check=True
-        )
+        minted = subprocess.run(_flask("telephony", "token"), capture_output=True, text=True)
+        if minted.returncode != 0:
+            last = (minted.stderr.strip().splitlines() or ["no output"])[-1]
+            raise click.ClickException(f"no API token for the telephony bridge: {last}")
         env["MINQING_API_TOKEN"] = minted.stdout.strip()
     return env
 
