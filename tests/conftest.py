@@ -64,6 +64,16 @@ from tests.browser import (  # noqa: F401  the browser fixtures, for every packa
     sign_in,
 )
 
+# Playwright's sync API leaves an event loop running in the thread that started the browser,
+# after which asyncio cannot run there: the tests that use the browser run after all others
+# (the simulated Asterisk's and the bridge's tests run asyncio in the main thread).
+BROWSER_FIXTURES = frozenset({"browser", "page", "desk", "sign_in"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: bool(BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))))
+
+
 CASE_TABLES = (
     SavedReport,  # custom reports (app/reports/custom.py)
     AgentState,  # telephony: states point at calls, calls at cases

@@ -203,14 +203,18 @@ def bridge_token(app: Any) -> str:
 def user_named(username: str, roles: tuple[str, ...] = ("agent",)) -> Any:
     from sqlalchemy import select
 
+    from app.auth import passwords
     from app.extensions import db
     from app.models import Department, User
     from app.seed.org import add_user
+    from tests.conftest import PASSWORD
 
     user = db.session.scalar(select(User).filter_by(username=username))
     if user is None:
         city = db.session.scalars(select(Department).filter_by(code="city")).one()
         user = add_user(username, city, list(roles))
+        # A login like the seeded ones (the users stay for the rest of the session).
+        user.password_hash = passwords.hash_password(PASSWORD)
         db.session.commit()
     return user
 
