@@ -26,6 +26,9 @@ from ari_bridge.settings import Settings
 from ari_bridge.spool import Spool
 from ari_bridge.webapp import Unavailable, WebApp
 
+# How often the records of an earlier run's calls still up after a restart are looked at.
+ORPHAN_SWEEP_SECONDS = 30
+
 log = logging.getLogger(__name__)
 
 
@@ -92,6 +95,7 @@ class Service:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._tokens())
                 group.create_task(self._prune())
+                group.create_task(self._sweep_orphans())
                 group.create_task(self.sender.run())
                 group.create_task(self.keeper.run())
                 group.create_task(self.commands.run())
@@ -165,6 +169,32 @@ class Service:
                 queue.put_nowait({"type": "_gone", "channel": {"id": key}})
         if gone:
             log.warning("after reconnect: %d channels ended meanwhile", len(gone))
+        await self._close_orphans(live)
+
+    async def _close_orphans(self, live: set[str]) -> None:
+        """Close the records of calls an earlier run of the bridge took and never finished
+        (it stopped mid-call) once Asterisk no longer has their channel: ended when noticed,
+        cause unknown. A call still up is left to go on (an agent may be talking on it in
+        its bridge) and closed by a later sweep when it has ended."""
+        closed = 0
+        for channel_id, first in await self.spool.unfinished_calls():
+            if channel_id in self.calls or channel_id in live:
+                continue
+            body = {k: first[k] for k in ("direction", "caller", "called", "started_at")
+                    if k in first}  # fmt: skip
+            await self.sender.append(
+                channel_id, "PUT", f"/calls/{channel_id}", {**body, "ended_at": now_iso()}
+            )
+            closed += 1
+        if closed:
+            log.warning("%d calls of an earlier run ended without their record: closed", closed)
+
+    async def _sweep_orphans(self) -> None:
+        while True:
+            await asyncio.sleep(ORPHAN_SWEEP_SECONDS)
+            with contextlib.suppress(Exception):  # no ARI now: the next sweep tries again
+                live = await self.ari.request("channels", "list")
+                await self._close_orphans({ch.id for ch in live or []})
 
     # -- recordings -------------------------------------------------------------------------
 

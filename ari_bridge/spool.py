@@ -209,6 +209,27 @@ class Spool:
         seq: int | None = await self._write(self._start_call, channel_id, method, path, body)
         return seq
 
+    def _unfinished_calls(self) -> list[tuple[str, dict[str, Any]]]:
+        rows = self.db.execute(
+            """
+            SELECT s.channel_id,
+                   (SELECT o.body FROM op o WHERE o.key = s.channel_id
+                     AND o.path = '/calls/' || s.channel_id ORDER BY o.seq LIMIT 1)
+            FROM seen s
+            WHERE NOT EXISTS (
+                SELECT 1 FROM op o WHERE o.key = s.channel_id
+                 AND o.path = '/calls/' || s.channel_id
+                 AND json_extract(o.body, '$.ended_at') IS NOT NULL)
+            """
+        ).fetchall()
+        return [(channel_id, json.loads(body)) for channel_id, body in rows if body]
+
+    async def unfinished_calls(self) -> list[tuple[str, dict[str, Any]]]:
+        """The inbound calls taken whose record was never closed (channel id, first body): a
+        bridge that stopped mid-call leaves them so."""
+        found: list[tuple[str, dict[str, Any]]] = await self._run(self._unfinished_calls)
+        return found
+
     def _pending(self, limit: int, keys_busy: tuple[str, ...]) -> list[Op]:
         busy = ",".join("?" * len(keys_busy))
         rows = self.db.execute(

@@ -4,6 +4,8 @@ agent's phone does, and what the database holds afterwards."""
 
 from __future__ import annotations
 
+import time
+
 from bridge_harness import (
     call_record,
     eventually,
@@ -258,6 +260,31 @@ def test_a_replayed_stasis_start_makes_no_second_record(peer, start_bridge, tmp_
     eventually(lambda: again.call(lambda: again_service.replays_ignored) == 1)
     assert heard(peer, ch).count("minqing/welcome") == 1
     assert db.session.scalar(select(db.func.count()).select_from(CallRecord)) == 1
+
+
+def test_calls_a_stopped_bridge_left_open_are_closed_by_the_next(peer, start_bridge, monkeypatch):
+    """The bridge stops mid-call (a deploy): one caller hangs up while it is away, another is
+    still on the line when it is back. The first record is closed at once, the second when
+    that call ends; the new bridge does not take either call over (its spool says taken)."""
+    import ari_bridge.service
+
+    monkeypatch.setattr(ari_bridge.service, "ORPHAN_SWEEP_SECONDS", 0.2)
+    save_menu(MENU)
+    bridge = start_bridge()
+    gone_meanwhile = peer.place_call(caller=CALLER)
+    still_on = peer.place_call(caller="13800000002")
+    for ch in (gone_meanwhile, still_on):
+        wait_heard(peer, ch, "minqing/welcome")
+        record_where(ch, lambda r: True)
+    bridge.stop()
+    peer.hang_up(gone_meanwhile)
+    start_bridge()
+    assert record_where(gone_meanwhile, lambda r: r.ended_at is not None).hangup_cause is None
+    time.sleep(0.6)  # sweeps go by: the call still on keeps its open record
+    assert call_record(still_on).ended_at is None and peer.channel(still_on) is not None
+    peer.hang_up(still_on)
+    record_where(still_on, lambda r: r.ended_at is not None)
+    assert heard(peer, still_on).count("minqing/welcome") == 1  # not taken over
 
 
 def test_blacklisted_number_with_a_message_hears_it(peer, start_bridge):
