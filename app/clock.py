@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.timefmt import zone
+
 _OFFSET = re.compile(r"^([+-])(\d+(?:\.\d+)?)([dhms])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
@@ -53,10 +55,11 @@ class Clock:
         self._file_value: datetime | timedelta | None = None
 
     def now(self) -> datetime:
-        # Naive local time: the hotline runs in one city's time zone.
+        # Naive local time in the city's zone (TIMEZONE), whatever the host's zone is: every
+        # time the app stores is that, and the API converts with the same zone (app/timefmt).
         if self._frozen is not None:
             return self._frozen
-        real = datetime.now().replace(microsecond=0)
+        real = datetime.now(zone()).replace(tzinfo=None, microsecond=0)
         setting = self._from_file()
         if isinstance(setting, datetime):
             return setting

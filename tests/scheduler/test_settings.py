@@ -8,6 +8,7 @@ import pytest
 from app import create_app
 from app.clock import ClockFileError, clock, parse_clock_file
 from app.deadlines.rules import RuleError
+from app.timefmt import zone
 
 
 def _make(app, **overrides):
@@ -61,9 +62,20 @@ def test_clock_file_moves_the_clock_in_a_test_configuration(app, tmp_path):
         _make(app, TESTING=True, CLOCK_FILE=str(path))
         assert clock.now() == datetime(2026, 3, 9, 10, 0)
         path.write_text("+3d")
-        assert abs(clock.now() - (datetime.now() + timedelta(days=3))) < timedelta(seconds=5)
+        city_now = datetime.now(zone()).replace(tzinfo=None)
+        assert abs(clock.now() - (city_now + timedelta(days=3))) < timedelta(seconds=5)
     finally:
         clock.use_file(None)
+
+
+def test_the_clock_reads_the_citys_time_whatever_the_hosts_zone(app):
+    """Stored times are the city's naive local time (TIMEZONE), as the API converts them: a
+    host left on UTC must not put the phones' times (sent as UTC) eight hours off the cases'."""
+    from datetime import UTC
+
+    app.config["TIMEZONE"] = "Pacific/Kiritimati"  # UTC+14: no host runs in it by accident
+    expected = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=14)
+    assert abs(clock.now() - expected) < timedelta(seconds=5)
 
 
 def test_clock_file_is_refused_outside_tests_and_the_demo(app, tmp_path):
