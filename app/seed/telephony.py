@@ -164,7 +164,9 @@ def _seats(password: str) -> tuple[list[User], int]:
 
 
 def _memberships(agents: list[User], groups: dict[str, SkillGroup]) -> None:
-    """Everyone in the general group; each also in one or two others, at levels 1 to 3."""
+    """Everyone in the general group; each also in one or two others, at levels 1 to 3, and
+    the demo's own login at level 9: a call placed through the demo phone is offered to
+    whoever signed in as `agent` first, while they are ready."""
     there = {
         (user_id, group_id)
         for user_id, group_id in db.session.execute(
@@ -184,7 +186,7 @@ def _memberships(agents: list[User], groups: dict[str, SkillGroup]) -> None:
                     SkillGroupMember(
                         user_id=agent.id,
                         skill_group_id=groups[code].id,
-                        level=rng.randint(1, 3),
+                        level=9 if i == 0 else rng.randint(1, 3),
                         signed_in=signed_in,
                     )
                 )

@@ -109,3 +109,16 @@ def test_agents_have_groups_and_states(seeded):
         CallRecord.ended_at.is_(None),
     )
     assert waiting == 2
+
+
+def test_the_demo_phone_rings_at_the_demo_agents_desk(seeded):
+    """README's demo: sign in as `agent`, be ready, dial 12345 from the demo phone, and the
+    call is offered to you first (the simulated seats take calls when you are not ready)."""
+    from app.telephony import agents
+    from app.telephony.account import service_account
+
+    bridge = service_account()
+    first = agents.offer("general", "1796155666.1", "13900001234", [], bridge)
+    assert first.agent == "agent"
+    second = agents.offer("general", "1796155666.2", "13900001235", [], bridge)
+    assert second.agent != "agent"  # busy now: a simulated seat is next
