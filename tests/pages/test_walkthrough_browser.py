@@ -30,6 +30,14 @@ def done(tab, action_zh: str) -> None:
     tab.wait_for_selector(f"text=已完成：{action_zh}")
 
 
+def sign(tab, case_id: int) -> None:
+    """Sign for the case from the inbox, and wait for the answer: a page left at once would
+    cancel the request (a busy machine answers after the next line has moved on)."""
+    with tab.expect_response(lambda r: r.request.method == "POST") as answer:
+        row(tab, case_id).locator('[data-testid="sign-one"]').click()
+    assert answer.value.ok, answer.value.status
+
+
 def test_a_case_from_intake_to_close_through_the_pages(desk, dept):
     at(9)
     # The agent takes the call.
@@ -57,7 +65,7 @@ def test_a_case_from_intake_to_close_through_the_pages(desk, dept):
     # The bureau signs for it, then asks to return it: not its remit.
     urban = desk("urban_handler")
     urban.goto("/inbox")
-    row(urban, case_id).locator('[data-testid="sign-one"]').click()
+    sign(urban, case_id)
     urban.goto("/inbox?tab=handling")
     row(urban, case_id).locator('[data-action="return_request"]').click()
     urban.locator("select[name=reason_code]").select_option("not_our_remit")
@@ -83,7 +91,7 @@ def test_a_case_from_intake_to_close_through_the_pages(desk, dept):
     # The lead signs; each co-department replies from its own inbox.
     housing = desk("housing_handler")
     housing.goto("/inbox")
-    row(housing, case_id).locator('[data-testid="sign-one"]').click()
+    sign(housing, case_id)
     for code, text in (("transport", "已排查周边线路"), ("ecology", "无环境污染问题")):
         co = desk(f"{code}_handler")
         co.goto("/inbox?tab=handling")
