@@ -209,7 +209,8 @@ def _clone_children() -> None:
     db.session.execute(
         text(
             "INSERT INTO case_event (case_id, at, user_id, action, from_department_id, "
-            "to_department_id, comment, data, client_ip, signed_on_time) "
+            "to_department_id, comment, data, client_ip, signed_on_time, "
+            "measured_department_id, on_time, revisit_result, resolved) "
             "SELECT p.id, e.at + p.shift + CASE WHEN e.action IN ('accept', 'transfer') "
             "  THEN interval '0' ELSE p.delay END, "
             "e.user_id, e.action, e.from_department_id, e.to_department_id, e.comment, "
@@ -223,7 +224,13 @@ def _clone_children() -> None:
             "ELSE e.data END, "
             "e.client_ip, "
             # A dispatch of a delayed clone was signed for late: never on time.
-            "e.signed_on_time AND p.delay = interval '0' "
+            "e.signed_on_time AND p.delay = interval '0', e.measured_department_id, "
+            # The outcome columns: what the data above says (CaseEvent).
+            "CASE WHEN e.action = 'sign' AND p.delay > interval '0' THEN false "
+            "WHEN e.action = 'reply' AND e.at + p.delay > c.handle_due_at THEN false "
+            "ELSE e.on_time END, "
+            f"CASE WHEN e.action = 'revisit' THEN {answer} END, "
+            f"CASE WHEN e.action = 'revisit' THEN {resolved} END "
             "FROM bench_plan p JOIN case_event e ON e.case_id = p.tmpl "
             "JOIN hotline_case c ON c.id = p.tmpl ORDER BY 2"
         )

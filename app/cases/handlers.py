@@ -29,7 +29,7 @@ from app.deadlines import service as deadlines
 from app.errors import Invalid
 from app.extensions import db
 from app.forms.registry import ActionSpec
-from app.models import Case, Department, OpenTask, User
+from app.models import Case, CaseEvent, Department, OpenTask, User
 from app.models.org import DEPARTMENT
 from app.timefmt import to_rfc3339
 
@@ -336,12 +336,23 @@ def revisit(ctx: ActionContext) -> None:
     ctx.event_data["department_id"] = ctx.task.from_department_id
 
 
-def reopen(case: Case) -> None:
+# The department of the case's latest reply: the one a revisit, and the reopen it causes, judge.
+_LATEST_REPLY_DEPARTMENT = (
+    select(CaseEvent.from_department_id)
+    .where(CaseEvent.case_id == bindparam("case_id"), CaseEvent.action == "reply")
+    .order_by(CaseEvent.id.desc())
+    .limit(1)
+)
+
+
+def reopen(case: Case) -> int | None:
     """重办: the case's columns when a replied case goes back to the departments (the step
-    sees it from the task the diagram opens next, whatever path led there): a new round."""
+    sees it from the task the diagram opens next, whatever path led there): a new round.
+    Returns the department whose reply is judged (the reopen counts for it)."""
     case.reopen_count += 1
     case.replied_at = None
     deadlines.reset_handling_clock(case)
+    return db.session.scalar(_LATEST_REPLY_DEPARTMENT, {"case_id": case.id})
 
 
 # Case columns that mirror a variable the diagram keeps (variable -> column): the diagram's

@@ -64,7 +64,7 @@ def project(uow: UnitOfWork, p: Projection) -> list[engine.ReadyTask]:
         if status_before == REPLIED and case.status != REPLIED:
             # Reopened (重办): the diagram sent a replied case back into the flow rather than
             # to its end or to another revisit try. Logged after the step's own event.
-            handlers.reopen(case)
+            judged = handlers.reopen(case)
             uow.log(
                 Event(
                     case.id,
@@ -73,7 +73,7 @@ def project(uow: UnitOfWork, p: Projection) -> list[engine.ReadyTask]:
                     p.now,
                     p.client_ip,
                     to_department_id=case.current_department_id,
-                    data={"reopen_count": case.reopen_count},
+                    data={"reopen_count": case.reopen_count, "department_id": judged},
                 )
             )
     # Columns that mirror the diagram's own values (revisit tries): copied, never counted here.

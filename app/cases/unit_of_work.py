@@ -235,6 +235,10 @@ class UnitOfWork:
                 "client_ip": event.client_ip,
                 # Every column named: the batch's compiled insert fills no Python defaults.
                 "signed_on_time": False,
+                "measured_department_id": measured_department(
+                    event.action, user.department_id if user else None, event.to_department_id, data
+                ),
+                **outcome_columns(event.action, data),
             },
         )
 
@@ -296,6 +300,43 @@ class UnitOfWork:
             make_transient_to_detached(task)
             fresh.append(task)
         set_committed_value(rows.case, "open_tasks", fresh)
+
+
+def measured_department(
+    action: str, from_id: int | None, to_id: int | None, data: Mapping[str, Any]
+) -> int | None:
+    """The department the measures count a step for (app/reports/measures.py): a dispatch
+    for the department it was sent to; a revisit, and the reopen it causes, for the department
+    whose reply it judged (their data's `department_id`); any other step for the acting
+    user's department."""
+    if action == "transfer":
+        return to_id
+    if action in ("revisit", "reopen"):
+        judged = data.get("department_id")
+        return judged if isinstance(judged, int) and not isinstance(judged, bool) else None
+    return from_id
+
+
+# The outcomes the measures count, by action: the data key each column copies (CaseEvent).
+OUTCOME_COLUMNS: dict[str, dict[str, str]] = {
+    "sign": {"on_time": "on_time"},
+    "reply": {"on_time": "on_time"},
+    "revisit": {"revisit_result": "result", "resolved": "resolved"},
+}
+_OUTCOME_NONE = {"on_time": None, "revisit_result": None, "resolved": None}
+
+
+def outcome_columns(action: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The event row's outcome columns for its action, from its data (a value of the wrong
+    type is left out rather than stored: the handlers write booleans and the form's codes)."""
+    out: dict[str, Any] = dict(_OUTCOME_NONE)
+    for column, key in OUTCOME_COLUMNS.get(action, {}).items():
+        value = data.get(key)
+        if column == "revisit_result":
+            out[column] = value if isinstance(value, str) and len(value) <= 32 else None
+        else:
+            out[column] = value if isinstance(value, bool) else None
+    return out
 
 
 def comment_of(data: Mapping[str, Any]) -> str:

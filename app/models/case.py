@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -228,15 +229,37 @@ class CaseDepartment(Model):
     channel: Mapped[str | None] = mapped_column(String(16))
 
 
+def _acting_department(context: Any) -> int | None:
+    return context.get_current_parameters().get("from_department_id")
+
+
 class CaseEvent(Model):
     """Append-only log: who did what to a case, when, from where to where (a dispatch's row
-    also gets its outcome, `signed_on_time`, when it is signed for)."""
+    also gets its outcome, `signed_on_time`, when it is signed for).
+
+    What the measures count (app/reports/measures.py) is in columns beside `data`, written
+    when the step is logged (app/cases/unit_of_work.py), so that a month's counts read an
+    index and never the JSON of each of its steps: the department the step counts for
+    (`measured_department_id`), `on_time` of a sign or reply, `revisit_result` and `resolved`
+    of a revisit. `data` keeps the outcomes too, for the timeline."""
 
     __tablename__ = "case_event"
     __table_args__ = (
-        # The reports' measures count steps of a period by action (app/reports/measures.py):
-        # a range of this index per action, not a scan of every event.
-        Index("ix_case_event_action_at", "action", "at"),
+        # The reports' measures count steps of a period by action: a range of this index per
+        # action, read alone (PostgreSQL: an index-only scan; the columns the counts read are
+        # included), not the rows of every step.
+        Index(
+            "ix_case_event_action_at",
+            "action",
+            "at",
+            postgresql_include=[
+                "measured_department_id",
+                "signed_on_time",
+                "on_time",
+                "revisit_result",
+                "resolved",
+            ],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -253,6 +276,18 @@ class CaseEvent(Model):
     # sign (app/cases/step.py), so the 按时签收率 measure reads the dispatch's row alone
     # instead of looking up a later sign for each of a month's dispatches.
     signed_on_time: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The department the measures count the step for (app/cases/unit_of_work.py
+    # `measured_department`); a step written elsewhere (urges, calls...) counts for the acting
+    # user's department.
+    measured_department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id"), default=_acting_department
+    )
+    # A sign or reply within its limit (NULL: any other step).
+    on_time: Mapped[bool | None] = mapped_column()
+    # A revisit's answer (satisfied, basically_satisfied, unsatisfied, unreachable) and
+    # whether the citizen said the problem was resolved (NULL: any other step).
+    revisit_result: Mapped[str | None] = mapped_column(String(32))
+    resolved: Mapped[bool | None] = mapped_column()
 
 
 class CaseNumberCounter(Model):

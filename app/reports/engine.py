@@ -29,6 +29,7 @@ from app.reports.measures import (
     Count,
     Dimension,
     Rate,
+    Source,
     counts_needed,
     in_departments,
     join_department,
@@ -39,6 +40,7 @@ from app.reports.periods import Span
 MAX_DIMENSIONS = 2  # a table of more is a list, not a report
 MOM, YOY = "mom", "yoy"  # 环比, 同比: suffixes of the comparison columns (`measure__mom`)
 TOTAL_KEY = "__total__"
+_BY_DEPARTMENT = ("department",)  # the grouping keys of a table by department or district
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,9 @@ class Org:
     """The department tree, read once per run, and the run's queries: a report's tables
     share their groupings (a ranking by department and a table by district both group
     departments; every total groups nothing), so each source is asked once per grouping and
-    period, for every count any table `wants` of that grouping (`want`)."""
+    period, for every count any table `wants` of that grouping (`want`); and a source whose
+    rows each count at one department rolls its totals up from its rows by department, when
+    the run asks for those, instead of asking again (the events: a month's steps once)."""
 
     paths: dict[int, str]
     kinds: dict[int, str]
@@ -130,6 +134,27 @@ class Org:
     def want(self, measures: list[str], dimensions: list[str]) -> None:
         keys = self.wanted.setdefault(tuple(_group_keys(dimensions)), set())
         keys.update(c.key for c in counts_needed(measures))
+
+    def counts_for(
+        self, source: Source, group: tuple[str, ...], counts: list[Count]
+    ) -> list[Count]:
+        """The counts one query of the source asks for: these and every other the run wants
+        of that grouping. A source whose rows each belong to one department or none answers
+        its totals from its rows by department (`totals_from_departments`), so that grouping
+        asks for the totals' counts too."""
+        wanted = set(self.wanted.get(group, set()))
+        if group == _BY_DEPARTMENT and not source.joins_department:
+            wanted |= self.wanted.get((), set())
+        # `wanted` holds counts' keys (counts_needed); in one order: the query's cache key.
+        more = [c for c in (MEASURES[k] for k in wanted) if isinstance(c, Count)]
+        picked = {c.key: c for c in [*counts, *more] if c.source == source.key}
+        return [picked[k] for k in sorted(picked)]
+
+    def totals_from_departments(self, source: Source, group: tuple[str, ...]) -> bool:
+        """The source's totals are its rows by department rolled up: each row counts at one
+        department or at none (every source but the cases, which count a joint case at each
+        of its departments), and the run asks for them by department anyway."""
+        return group == () and not source.joins_department and _BY_DEPARTMENT in self.wanted
 
     @classmethod
     def load(cls) -> Org:
@@ -231,30 +256,50 @@ def _source_frame(
     return frame
 
 
+def _cached_frame(
+    source_key: str,
+    counts: list[Count],
+    dimensions: list[str],
+    period: Span,
+    query: Query,
+    org: Org,
+    now: datetime,
+) -> pd.DataFrame:
+    """The source's query, asked once per run for its grouping, period and counts."""
+    group = tuple(_group_keys(dimensions))
+    scope = None if query.scope is None else tuple(query.scope)
+    cache_key = (source_key, group, period, query.filters, scope, tuple(c.key for c in counts))
+    part = org.frames.get(cache_key)
+    if part is None:
+        dept_ids = _department_ids(query, org)
+        part = org.frames[cache_key] = _source_frame(
+            source_key, counts, dimensions, period, query, dept_ids, now
+        )
+    return part.copy()
+
+
 def counts_frame(
     query: Query, dimensions: list[str], period: Span, org: Org, now: datetime
 ) -> pd.DataFrame:
     """The counts the query's measures need, one row per group, over every source."""
     counts = counts_needed(query.measures)
     group_keys = tuple(_group_keys(dimensions))
-    extra = org.wanted.get(group_keys, set()) - {c.key for c in counts}
-    # In one order whatever the table: the cache key of the source's query.
-    counts = sorted([*counts, *counts_needed(sorted(extra))], key=lambda c: c.key)
     by_source: dict[str, list[Count]] = {}
     for c in counts:
         by_source.setdefault(c.source, []).append(c)
-    dept_ids = _department_ids(query, org)
-    keys = [f"k_{k}" for k in _group_keys(dimensions)]
+    keys = [f"k_{k}" for k in group_keys]
     frame: pd.DataFrame | None = None
-    scope = None if query.scope is None else tuple(query.scope)
-    for source_key, source_counts in by_source.items():
-        cache_key = (source_key, group_keys, period, query.filters, scope, tuple(source_counts))
-        part = org.frames.get(cache_key)
-        if part is None:
-            part = org.frames[cache_key] = _source_frame(
-                source_key, source_counts, dimensions, period, query, dept_ids, now
-            )
-        part = part.copy()
+    for source_key, needed in by_source.items():
+        source = SOURCES[source_key]
+        if org.totals_from_departments(source, group_keys):
+            asked = org.counts_for(source, _BY_DEPARTMENT, needed)
+            rows = _cached_frame(source_key, asked, ["department"], period, query, org, now)
+            source_counts = asked
+            part = pd.DataFrame([{c.key: rows[c.key].agg(c.rollup) for c in asked}])
+        else:
+            source_counts = org.counts_for(source, group_keys, needed)
+            part = _cached_frame(source_key, source_counts, dimensions, period, query, org, now)
+        counts = [*counts, *(c for c in source_counts if c not in counts)]
         if frame is None:
             frame = part
         elif keys:

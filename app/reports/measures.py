@@ -58,7 +58,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, null, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, null, or_, select
 from sqlalchemy.orm import aliased
 
 from app.deadlines import overdue
@@ -98,32 +98,10 @@ class Source:
     case_columns: frozenset[str] = frozenset()
 
 
-_reply = aliased(CaseEvent)
-
-
-def _json_true(event: Any, key: str) -> ColumnElement[bool]:
-    return event.data[key].as_boolean() == true()
-
-
-# The department whose reply a revisit judged: the case's latest reply before it.
-_REVISITED_DEPARTMENT = (
-    select(_reply.from_department_id)
-    .where(_reply.case_id == CaseEvent.case_id, _reply.action == "reply", _reply.id < CaseEvent.id)
-    .order_by(_reply.id.desc())
-    .limit(1)
-    .scalar_subquery()
-)
-EVENT_DEPARTMENT = case(
-    (CaseEvent.action == "transfer", CaseEvent.to_department_id),
-    # A revisit names the department it judged (its task's sender, app/cases/handlers.py);
-    # older revisits, and the reopens they cause, look for the latest reply.
-    (
-        CaseEvent.action == "revisit",
-        func.coalesce(CaseEvent.data["department_id"].as_integer(), _REVISITED_DEPARTMENT),
-    ),
-    (CaseEvent.action == "reopen", _REVISITED_DEPARTMENT),
-    else_=CaseEvent.from_department_id,
-)
+# The department a step counts for is recorded on its row when it is logged: a dispatch for
+# the department it was sent to, a revisit and the reopen it causes for the department whose
+# reply it judged, every other step for the acting user's (app/cases/unit_of_work.py).
+EVENT_DEPARTMENT = CaseEvent.measured_department_id
 
 # The telephony clauses: what a call is for the measures (module docstring).
 CALL_OFFERED = and_(CallRecord.direction == INBOUND, CallRecord.queued_at.is_not(None))
@@ -305,8 +283,9 @@ def _event_count(action: str, extra: ColumnElement[bool] | None = None) -> Calla
 # Recorded on the dispatch's row by the target department's sign (a later sign for on time
 # by the department it was sent to); see CaseEvent.signed_on_time.
 _SIGNED_ON_TIME = CaseEvent.signed_on_time.is_(True)
-_REACHED = CaseEvent.data["result"].as_string() != "unreachable"
-_SATISFIED = CaseEvent.data["result"].as_string().in_(("satisfied", "basically_satisfied"))
+# A step's outcome is a column of its row (CaseEvent: copied from its data when logged).
+_REACHED = CaseEvent.revisit_result != "unreachable"
+_SATISFIED = CaseEvent.revisit_result.in_(("satisfied", "basically_satisfied"))
 
 _MEASURES: list[Measure] = [
     # Cases accepted in the period.
@@ -343,14 +322,14 @@ _MEASURES: list[Measure] = [
         "replied_on_time",
         Label("按期办结数", "Replied on time"),
         "events",
-        _event_count("reply", _json_true(CaseEvent, "on_time")),
+        _event_count("reply", CaseEvent.on_time.is_(True)),
         ("reply",),
     ),
     Count(
         "late_replies",
         Label("逾期办结数", "Replied late"),
         "events",
-        _event_count("reply", ~_json_true(CaseEvent, "on_time")),
+        _event_count("reply", CaseEvent.on_time.is_(False)),
         ("reply",),
     ),
     Count(
@@ -371,7 +350,7 @@ _MEASURES: list[Measure] = [
         "resolved",
         Label("解决数", "Resolved"),
         "events",
-        _event_count("revisit", and_(_REACHED, _json_true(CaseEvent, "resolved"))),
+        _event_count("revisit", and_(_REACHED, CaseEvent.resolved.is_(True))),
         ("revisit",),
     ),
     Count(

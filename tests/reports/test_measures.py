@@ -188,3 +188,47 @@ def test_every_definition_runs_with_the_same_numbers_as_the_measures(month, dept
     assert ranking.iloc[-1]["dispatched"] == 7  # the total is the month's, not a sum of rows
     for name in all_reports():
         run(name, NOV, now=RUN_AT)
+
+
+def _events_statements(calls: list[str]):
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "FROM case_event" in statement:
+            calls.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    return lambda: event.remove(engine, "before_cursor_execute", seen)
+
+
+@pytest.mark.parametrize("reader", [None, "urban_handler", "leader"])
+def test_a_reports_totals_from_its_rows_by_department_are_the_months(month, user, reader):
+    """The department report answers its events' totals from their rows by department (each
+    step counts at one department or none): the same numbers as the month's own totals, with
+    the steps asked once per period."""
+    scope = None if reader is None else policy.report_scope(user(reader))
+    calls: list[str] = []
+    stop = _events_statements(calls)
+    try:
+        result = run("department", NOV, scope=scope, now=RUN_AT)
+    finally:
+        stop()
+    assert len(calls) == 3  # the month, the month before, the month a year before
+    own = totals(scope=scope)
+    summary = result.tables["summary"].frame.iloc[0]
+    ranking_total = result.tables["ranking"].frame.iloc[-1]
+    for key in ("sign_rate", "on_time_rate", "satisfaction_rate", "revisit_rate"):
+        assert summary[key] == pytest.approx(own[key], nan_ok=True)
+    for key in ("returns", "extensions", "reopened", "late_replies", "overdue_cases"):
+        assert summary[key] == own[key]
+    for key in ("dispatched", "replied", "late_replies", "extensions", "overdue_cases"):
+        assert ranking_total[key] == own[key]
+    before = totals(period=NOV.previous(), scope=scope)
+    mom = summary["returns__mom"]
+    expected = (
+        (own["returns"] - before["returns"]) / before["returns"] if before["returns"] else None
+    )
+    assert (math.isnan(mom) and expected is None) or mom == pytest.approx(expected)
