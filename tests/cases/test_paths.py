@@ -724,7 +724,8 @@ def test_revisit_unsatisfied_reopens_and_a_second_joint_round_closes(hl, dept):
     assert hl.timeline(body)[-3:] == ["reply", "revisit", "reopen"]
     reopen = body["timeline"][-1]
     assert reopen["to_department_id"] == dept("city")
-    assert reopen["data"] == {"reopen_count": 1}
+    # Sent back to the dispatch centre; counted for the department whose reply was judged.
+    assert reopen["data"] == {"reopen_count": 1, "department_id": dept("urban")}
     assert reopen["user"] == "revisit @ 市12345热线中心"
     assert body["co_replies"] == []  # the first round's replies are not the next lead's
     assert body["reopen_count"] == 1
