@@ -440,6 +440,12 @@ def check_manage_telephony(user: User) -> None:
         )
 
 
+def may_see_calls_of_number(user: User) -> bool:
+    """A number's earlier calls, with or without a case (the hotline's own records, which no
+    department scope covers): the hotline centre's agents and their supervisors."""
+    return may_work_phone(user) or may_view_agent_board(user)
+
+
 def may_view_agent_board(user: User) -> bool:
     return bool(user.role_codes & AGENT_BOARD_ROLES)
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Index,
     SmallInteger,
     String,
+    and_,
     false,
     text,
 )
@@ -125,6 +126,8 @@ class CallRecord(Model):
         Index("ix_call_record_started_at", "started_at"),
         Index("ix_call_record_queue_started", "skill_group_id", "started_at"),
         Index("ix_call_record_agent_started", "agent_id", "started_at"),
+        # A number's earlier calls (the intake page's caller history), newest first.
+        Index("ix_call_record_caller_started", "caller", "started_at"),
         # Calls still going on (the wallboard's "waiting now"): a handful of rows at any time.
         Index(
             "ix_call_record_live",
@@ -195,6 +198,16 @@ def _seconds(start: datetime, end: datetime) -> int:
 
 
 # --- The bridge's side (issue 11): phones, the IVR menu, the blacklist, commands -----------
+
+
+# What a call is, for the measures (app/reports/measures.py defines them) and the pages.
+CALL_OFFERED = and_(CallRecord.direction == INBOUND, CallRecord.queued_at.is_not(None))
+CALL_ANSWERED = and_(CALL_OFFERED, CallRecord.answered_at.is_not(None))
+CALL_ABANDONED = and_(
+    CALL_OFFERED, CallRecord.answered_at.is_(None), CallRecord.ended_at.is_not(None)
+)
+CALL_TALKED = and_(CALL_ANSWERED, CallRecord.talk_seconds.is_not(None))
+CALL_WAITING = and_(CALL_OFFERED, CallRecord.answered_at.is_(None), CallRecord.ended_at.is_(None))
 
 
 class PhoneExtension(Model):

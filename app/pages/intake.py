@@ -42,6 +42,7 @@ from app.extensions import api, db
 from app.models import Category
 from app.pages.schema_form import check, errors_by_field, fields_of, label_of, read_form
 from app.pages.session import signed_in
+from app.pages.telephony.common import OUTCOME_WORDS
 from app.telephony import calls
 
 bp = Blueprint("pages_intake", __name__)
@@ -222,6 +223,7 @@ def _render(
         if f.name == "citizen_address":
             f.kind = "line"  # 255 characters, but one line of an address
     phone = str(values.get("citizen_phone") or "")
+    call = _call_of(values.get("call"))
     body = render_template(
         "pages/intake.html",
         fields=fields,
@@ -229,8 +231,11 @@ def _render(
         marked=any(name != "_form" for name in errors),
         idempotency_key=values.get("idempotency_key") or _new_key(),
         phone=phone,
-        call=_call_of(values.get("call")),
+        call=call,
         history=contacts.caller_history(user, phone),
+        # The number's earlier calls, the one ringing now left out (hotline staff only).
+        calls=calls.of_number(user, phone, but=call),
+        outcome_words=OUTCOME_WORDS,
         repeats=_repeats(user, values),
     )
     return body, status

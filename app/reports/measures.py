@@ -64,7 +64,13 @@ from sqlalchemy.orm import aliased
 from app.deadlines import overdue
 from app.models import CallRecord, Case, CaseContact, CaseDepartment, CaseEvent, Department
 from app.models.org import DEPARTMENT
-from app.models.telephony import INBOUND
+from app.models.telephony import (
+    CALL_ABANDONED,
+    CALL_ANSWERED,
+    CALL_OFFERED,
+    CALL_TALKED,
+    INBOUND,
+)
 from app.reports.buckets import seconds_before
 from app.reports.periods import Span
 
@@ -103,14 +109,8 @@ class Source:
 # reply it judged, every other step for the acting user's (app/cases/unit_of_work.py).
 EVENT_DEPARTMENT = CaseEvent.measured_department_id
 
-# The telephony clauses: what a call is for the measures (module docstring).
-CALL_OFFERED = and_(CallRecord.direction == INBOUND, CallRecord.queued_at.is_not(None))
-CALL_ANSWERED = and_(CALL_OFFERED, CallRecord.answered_at.is_not(None))
-CALL_ABANDONED = and_(
-    CALL_OFFERED, CallRecord.answered_at.is_(None), CallRecord.ended_at.is_not(None)
-)
-CALL_TALKED = and_(CALL_ANSWERED, CallRecord.talk_seconds.is_not(None))
-CALL_WAITING = and_(CALL_OFFERED, CallRecord.answered_at.is_(None), CallRecord.ended_at.is_(None))
+# The telephony clauses, what a call is for the measures (module docstring), are beside the
+# call record (app/models/telephony.py): the pages name a call's outcome by the same ones.
 
 # Concurrency (峰值并发): the inbound calls in progress when an inbound call starts, itself
 # included. A call still going (no end) is in progress; calls are taken to last at most

@@ -1,5 +1,5 @@
 """A call's record (通话记录): the bridge's repeated PUTs merged into one row, and what the
-pages read of a case's calls.
+pages read of a case's calls and of a number's earlier calls.
 
 The merge rule (the one home of it): a moment or field once set is never changed by a later
 PUT, so a replayed or reordered PUT changes nothing; `ivr_path` only grows (a longer path that
@@ -22,16 +22,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
+from sqlalchemy import case as case_when
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.auth import policy
+from app.cases.contacts import phone_variants
 from app.clock import clock
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.models import AgentState, CallRecord, CallRecording, Case, SkillGroup, User
-from app.models.telephony import BUSY, CALLBACK, INBOUND, READY, WRAP_UP
+from app.models.telephony import (
+    BUSY,
+    CALL_ABANDONED,
+    CALL_ANSWERED,
+    CALL_OFFERED,
+    CALLBACK,
+    INBOUND,
+    READY,
+    WRAP_UP,
+)
 from app.telephony import events, recordings, states
 from app.telephony.transaction import atomic
 
@@ -305,9 +316,24 @@ class CallView:
     case_id: int | None
     recording_url: str | None  # the case page's download of the recording, None: none
     live: bool  # not ended yet
+    # What became of the call (the measures' words, app/models/telephony.py): answered,
+    # abandoned (hung up in the queue), waiting (in the queue now), self_service (ended in
+    # the menu or never queued: an outbound call too), live (in the menu now).
+    outcome: str
 
 
-def _views(where) -> list[CallView]:
+# A call's outcome, by the clauses the measures count calls by.
+_OUTCOME = case_when(
+    (CALL_ANSWERED, "answered"),
+    (CALL_ABANDONED, "abandoned"),
+    (CALL_OFFERED, "waiting"),
+    (CallRecord.ended_at.is_(None), "live"),
+    else_="self_service",
+)
+NUMBER_CALLS_LIMIT = 10  # the intake page's earlier calls of a number
+
+
+def _views(where, newest_first: bool = False, limit: int | None = None) -> list[CallView]:
     agent = User.__table__.alias("agent")
     rows = db.session.execute(
         select(
@@ -317,12 +343,20 @@ def _views(where) -> list[CallView]:
             agent.c.username,
             agent.c.display_name,
             CallRecording.attachment_id,
+            _OUTCOME,
         )
         .outerjoin(SkillGroup, SkillGroup.id == CallRecord.skill_group_id)
         .outerjoin(agent, agent.c.id == CallRecord.agent_id)
         .outerjoin(CallRecording, CallRecording.call_id == CallRecord.id)
         .where(where)
-        .order_by(CallRecord.started_at, CallRecord.id)
+        .order_by(
+            *(
+                (CallRecord.started_at.desc(), CallRecord.id.desc())
+                if newest_first
+                else (CallRecord.started_at, CallRecord.id)
+            )
+        )
+        .limit(limit)
     ).all()
     return [
         CallView(
@@ -350,14 +384,35 @@ def _views(where) -> list[CallView]:
                 else None
             ),
             live=c.ended_at is None,
+            outcome=outcome,
         )
-        for c, code, name, username, display, attachment_id in rows
+        for c, code, name, username, display, attachment_id, outcome in rows
     ]
 
 
 def of_case(case: Case) -> list[CallView]:
     """The case's calls, oldest first (the caller has found the case in scope)."""
     return _views(CallRecord.case_id == case.id)
+
+
+def of_number(
+    user: User, phone: str, but: str = "", limit: int = NUMBER_CALLS_LIMIT
+) -> list[CallView]:
+    """The calls from this number, newest first, but the one with channel id `but` (the call
+    ringing now): for the hotline centre's staff (policy), who see a caller who hung up in
+    the queue or ended in the menu, with no case to find them by. Empty for anyone else."""
+    phones = phone_variants(phone)
+    if not phones or not policy.may_see_calls_of_number(user):
+        return []
+    return _views(
+        and_(
+            CallRecord.direction == INBOUND,
+            CallRecord.caller.in_(phones),
+            CallRecord.channel_id != but,
+        ),
+        newest_first=True,
+        limit=limit,
+    )
 
 
 def live_call_of(agent: User) -> CallView | None:

@@ -23,9 +23,9 @@ from sqlalchemy import and_, func, select
 from app.deadlines import overdue
 from app.extensions import db
 from app.models import AgentState, CallRecord, Case, Department, User
-from app.models.telephony import AGENT_STATES
+from app.models.telephony import AGENT_STATES, CALL_WAITING
 from app.reports.engine import Query, frame_for
-from app.reports.measures import CALL_WAITING, MEASURES, service_level_seconds
+from app.reports.measures import MEASURES, service_level_seconds
 from app.reports.periods import Day
 
 # The measures of today's panel, by the reports' keys.

@@ -18,6 +18,14 @@ SATISFACTION_WORDS: dict[int, Any] = {
     2: _l("Basically satisfied"),
     3: _l("Unsatisfied"),
 }
+# What became of a call (app/telephony/calls.py CallView.outcome).
+OUTCOME_WORDS: dict[str, Any] = {
+    "answered": _l("Answered by an agent"),
+    "abandoned": _l("Hung up in the queue"),
+    "waiting": _l("In the queue"),
+    "live": _l("In the menu"),
+    "self_service": _l("Self-service (menu only)"),
+}
 DIRECTION_WORDS: dict[str, Any] = {
     "inbound": _l("Inbound"),
     "outbound": _l("Outbound"),

@@ -1,12 +1,13 @@
 """The screen pop in a real browser: an agent's page is open; the phone system offers a call
 to that agent (the bridge's API); the page opens the intake page for the caller's number and
-the call, with the caller's earlier cases, without a click; the case registered is linked to
-the call record. An agent typing in an intake form is not taken away from it: a toast leads to
-the call's page instead."""
+the call, with the caller's earlier cases and calls, without a click; the case registered is
+linked to the call record. An agent typing in an intake form is not taken away from it: a
+toast leads to the call's page instead."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -48,6 +49,11 @@ def test_the_offered_call_opens_the_intake_page_and_the_case_is_linked(
 ):
     feed.hub(app).poll_seconds = 0.2  # SQLite's poll; PostgreSQL listens
     earlier = api.create(citizen_phone=CALLER, content="上周反映的路灯问题")
+    # An hour ago the caller hung up in the queue: no case has it, the history shows it.
+    hour_ago = to_rfc3339(clock.now() - timedelta(hours=1))
+    bridge_api.put_call("1795378000.1", direction="inbound", caller=CALLER, called="12345",
+                        started_at=hour_ago, queued_at=hour_ago, ended_at=hour_ago,
+                        skill_group="general")  # fmt: skip
     seat("agent", "general", signed_in=True)
     page = desk("agent")
     ready("agent")
@@ -59,6 +65,8 @@ def test_the_offered_call_opens_the_intake_page_and_the_case_is_linked(
     expect(banner).to_contain_text("来电")
     expect(banner).to_contain_text(CALLER)
     expect(banner).to_contain_text(earlier["number"])
+    expect(banner).to_contain_text("排队挂机 1 次")
+    expect(page.get_by_test_id("history-calls")).to_contain_text("排队中挂机")
     expect(page.locator("#citizen_phone")).to_have_value(CALLER)
     screenshot(page, "telephony-screen-pop")
 
