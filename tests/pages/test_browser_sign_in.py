@@ -41,6 +41,9 @@ def test_too_many_wrong_passwords_lock_the_login(app, page, sign_in):
 def test_an_expired_session_goes_back_to_sign_in(page, sign_in, live_server):
     sign_in("agent")
     page.wait_for_selector("[data-testid=whoami]")
+    # Off the page first: a request of it still in flight (the live stream, a script) could
+    # bring its answer's session cookie back after the clearing.
+    page.goto("about:blank")
     page.context.clear_cookies()  # what an idle timeout leaves: no valid session cookie
     page.goto("/")
     assert page.url.startswith(f"{live_server}/login?next=")
