@@ -317,26 +317,21 @@ def measured_department(
     return from_id
 
 
-# The outcomes the measures count, by action: the data key each column copies (CaseEvent).
-OUTCOME_COLUMNS: dict[str, dict[str, str]] = {
-    "sign": {"on_time": "on_time"},
-    "reply": {"on_time": "on_time"},
-    "revisit": {"revisit_result": "result", "resolved": "resolved"},
-}
-_OUTCOME_NONE = {"on_time": None, "revisit_result": None, "resolved": None}
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
 def outcome_columns(action: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The event row's outcome columns for its action, from its data (a value of the wrong
-    type is left out rather than stored: the handlers write booleans and the form's codes)."""
-    out: dict[str, Any] = dict(_OUTCOME_NONE)
-    for column, key in OUTCOME_COLUMNS.get(action, {}).items():
-        value = data.get(key)
-        if column == "revisit_result":
-            out[column] = value if isinstance(value, str) and len(value) <= 32 else None
-        else:
-            out[column] = value if isinstance(value, bool) else None
-    return out
+    """The event row's outcome columns (CaseEvent), copied from its data: `on_time` of a sign
+    or reply, the answer and `resolved` of a revisit. A value of the wrong type is left out
+    rather than stored (the handlers write booleans and the form's codes)."""
+    revisit = action == "revisit"
+    result = data.get("result") if revisit else None
+    return {
+        "on_time": _bool(data.get("on_time")) if action in ("sign", "reply") else None,
+        "revisit_result": result if isinstance(result, str) and len(result) <= 32 else None,
+        "resolved": _bool(data.get("resolved")) if revisit else None,
+    }
 
 
 def comment_of(data: Mapping[str, Any]) -> str:

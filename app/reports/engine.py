@@ -292,10 +292,9 @@ def counts_frame(
     for source_key, needed in by_source.items():
         source = SOURCES[source_key]
         if org.totals_from_departments(source, group_keys):
-            asked = org.counts_for(source, _BY_DEPARTMENT, needed)
-            rows = _cached_frame(source_key, asked, ["department"], period, query, org, now)
-            source_counts = asked
-            part = pd.DataFrame([{c.key: rows[c.key].agg(c.rollup) for c in asked}])
+            source_counts = org.counts_for(source, _BY_DEPARTMENT, needed)
+            rows = _cached_frame(source_key, source_counts, ["department"], period, query, org, now)
+            part = pd.DataFrame([{c.key: rows[c.key].agg(c.rollup) for c in source_counts}])
         else:
             source_counts = org.counts_for(source, group_keys, needed)
             part = _cached_frame(source_key, source_counts, dimensions, period, query, org, now)
