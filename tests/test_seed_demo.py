@@ -54,3 +54,14 @@ def test_cases_of_users_are_not_demo_cases(seed, api):
     seed("--cases", "3")
     seed("--cases", "3")
     assert cases() == 4
+
+
+def test_the_demo_revisits_answer_resolved_too(seed):
+    """A demo city's department report shows a resolution rate (解决率), not 0 % beside a
+    satisfaction rate of 100 %: each demo revisit records the citizen's "resolved"."""
+    from app.models import CaseEvent
+
+    seed("--cases", "12")
+    revisits = db.session.scalars(select(CaseEvent).filter_by(action="revisit")).all()
+    assert revisits
+    assert all(e.resolved is True and e.data["resolved"] is True for e in revisits)

@@ -112,7 +112,9 @@ def drive_to(case_id: int, stage: str, target: Department) -> None:
             _someone_at(target.id),
         )
     if order >= 4:
-        service.act(case_id, "revisit", {"result": "satisfied"}, user_named("revisit"))
+        # The citizen is asked both (满意度, 是否解决): the reports' 解决率 counts the second.
+        answer = {"result": "satisfied", "resolved": True}
+        service.act(case_id, "revisit", answer, user_named("revisit"))
 
 
 def seed_demo_cases(count: int, seed: int = 12345, first: int = 1) -> int:
